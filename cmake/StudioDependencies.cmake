@@ -1,0 +1,20 @@
+# Dependencies of studio_base and studio_train that are not Qt or Torch.
+find_package(Threads REQUIRED)
+find_package(spdlog REQUIRED)          # Debian 1.10 / Ubuntu 1.12, both with external fmt
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PNG REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(CURL REQUIRED)
+
+# stb (header-only): /usr/include/stb on Debian; elsewhere pass STB_INCLUDE_DIR.
+find_path(STB_INCLUDE_DIR stb_image_resize.h PATH_SUFFIXES stb HINTS ${PROJECT_SOURCE_DIR}/.device/stb/usr/include/stb)
+if(NOT STB_INCLUDE_DIR)
+  message(FATAL_ERROR "stb headers not found: install libstb-dev or pass -DSTB_INCLUDE_DIR=<folder with stb_image_resize.h>")
+endif()
+
+# zstd and snappy for the Parquet reader (optional: a missing codec is reported at run time).
+find_path(ZSTD_INCLUDE_DIR zstd.h)
+find_library(ZSTD_LIBRARY zstd)
+find_path(SNAPPY_INCLUDE_DIR snappy-c.h)
+find_library(SNAPPY_LIBRARY snappy)
