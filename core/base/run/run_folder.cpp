@@ -129,7 +129,7 @@ std::optional<CheckpointInfo> findResumePoint(const std::string& runDir, std::st
     return std::nullopt;
 }
 
-const char* toString(RunStatus s) {
+const char* nameOf(RunStatus s) {
     switch (s) {
         case RunStatus::Unknown: return "unknown";
         case RunStatus::Running: return "running";
@@ -173,6 +173,7 @@ RunSummary summarizeRun(const std::string& runDir) {
     std::ifstream ev(rf.eventsJsonl());
     std::string line;
     bool sawDone = false;
+    bool sawHello = false;
     while (std::getline(ev, line)) {
         const ParsedEvent p = parseEventLine(line);
         if (!p.event) continue;
@@ -191,13 +192,14 @@ RunSummary summarizeRun(const std::string& runDir) {
                        : d->status == "early_stopped" ? RunStatus::EarlyStopped
                                                       : RunStatus::Failed;
         } else if (std::holds_alternative<HelloEvent>(*p.event)) {
+            sawHello = true;
             sawDone = false;  // a resumed run starts again
             s.status = RunStatus::Unknown;
         }
     }
     if (runIsLocked(runDir)) {
         s.status = RunStatus::Running;
-    } else if (!sawDone && s.lastStep >= 0) {
+    } else if (!sawDone && (sawHello || s.lastStep >= 0)) {
         s.status = RunStatus::Failed;  // events stopped without a done line and nobody holds the folder
     }
     if (s.updatedAt == 0) s.updatedAt = mtimeOf(rf.eventsJsonl());

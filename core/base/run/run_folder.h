@@ -58,7 +58,7 @@ std::optional<CheckpointInfo> inspectCheckpoint(const std::string& path);
 std::optional<CheckpointInfo> findResumePoint(const std::string& runDir, std::string* whyNot = nullptr);
 
 enum class RunStatus { Unknown, Running, Finished, Stopped, EarlyStopped, Failed };
-const char* toString(RunStatus s);
+const char* nameOf(RunStatus s);
 
 struct RunSummary {
     std::string root;
