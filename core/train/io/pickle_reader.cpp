@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <unordered_map>
 
 #include <ATen/ATen.h>
@@ -65,6 +66,8 @@ at::Tensor rebuildTensor(const PyList& a, bool withStride) {
 class Unpickler {
 public:
     Unpickler(std::string_view data, const PersistentLoader& loader) : m_data(data), m_loader(loader) {}
+
+    std::exception_ptr loaderError;
 
     UnpickleResult run() {
         while (true) {
@@ -368,7 +371,12 @@ private:
             case PERSID: {
                 PyValue pid = op == BINPERSID ? pop() : PyValue(std::string(readLine()));
                 if (!m_loader) fail("persistent id without a storage loader");
-                push(m_loader(pid));
+                try {
+                    push(m_loader(pid));
+                } catch (...) {  // the loader's own errors reach the caller unchanged
+                    loaderError = std::current_exception();
+                    throw;
+                }
                 break;
             }
             case PUT: memoPut(std::stoull(std::string(readLine()))); break;
@@ -399,15 +407,18 @@ private:
 }  // namespace
 
 UnpickleResult unpickle(std::string_view data, const PersistentLoader& persistentLoad) {
+    Unpickler vm(data, persistentLoad);
     try {
-        return Unpickler(data, persistentLoad).run();
+        return vm.run();
     } catch (const PickleError&) {
+        if (vm.loaderError) std::rethrow_exception(vm.loaderError);
         throw;
     } catch (const std::invalid_argument& e) {  // std::stoll & co on a malformed text opcode
         throw PickleError(std::string("malformed number in pickle text: ") + e.what());
     } catch (const std::out_of_range& e) {
         throw PickleError(std::string("malformed pickle structure: ") + e.what());
     } catch (const std::runtime_error& e) {  // PyValue kind mismatches inside known calls
+        if (vm.loaderError) std::rethrow_exception(vm.loaderError);
         throw PickleError(std::string("unexpected pickle content: ") + e.what());
     }
 }

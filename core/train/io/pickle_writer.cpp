@@ -81,6 +81,7 @@ private:
     }
 
     void tensor(const at::Tensor& t) {
+        if (!t.defined()) throw std::invalid_argument("cannot save an undefined tensor");
         at::Tensor c = t.detach().to(at::kCPU).contiguous();
         const std::string key = std::to_string(m_out.tensors.size());
         global("torch._utils._rebuild_tensor_v2");

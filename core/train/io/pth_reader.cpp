@@ -11,6 +11,7 @@
 
 #include "train/io/pickle_reader.h"
 #include "train/io/pth_file.h"
+#include "train/io/zip_crc.h"
 
 namespace studio::train {
 
@@ -61,6 +62,26 @@ PthFile readPth(const std::string& path) {
     checkMagic(path);
     try {
         caffe2::serialize::PyTorchStreamReader reader(path);
+        std::map<std::string, std::uint32_t> crcs;
+        try {
+            crcs = zipEntryCrcs(path);
+        } catch (const std::runtime_error& e) {
+            throw PthError(path + ": corrupt zip archive (" + e.what() + "); download or copy it again");
+        }
+        std::string prefix;  // "<archive>/" as the entries are named
+        for (const auto& [name, crc] : crcs) {
+            const auto slash = name.find('/');
+            if (slash != std::string::npos && name.compare(slash, std::string::npos, "/data.pkl") == 0)
+                prefix = name.substr(0, slash + 1);
+        }
+        // PyTorchStreamReader does not check CRCs: verify every record we use.
+        auto record = [&](const std::string& name) {
+            auto [ptr, size] = reader.getRecord(name);
+            auto it = crcs.find(prefix + name);
+            if (it != crcs.end() && crc32Of(ptr.get(), size) != it->second)
+                throw PthError(path + ": record " + name + " is corrupt (CRC mismatch); download or copy the file again");
+            return std::make_pair(std::move(ptr), size);
+        };
         if (!reader.hasRecord("data.pkl")) {
             if (reader.hasRecord("constants.pkl") || reader.hasRecord("code/__torch__.py"))
                 throw PthError(path + ": a TorchScript model (torch.jit.save), not a checkpoint; use the .pth "
@@ -68,15 +89,16 @@ PthFile readPth(const std::string& path) {
             throw PthError(path + ": zip archive without data.pkl: not a torch.save checkpoint");
         }
         if (reader.hasRecord("byteorder")) {
-            auto [ptr, size] = reader.getRecord("byteorder");
+            auto [ptr, size] = record("byteorder");
             const std::string order(static_cast<const char*>(ptr.get()), size);
             if (order != "little")
                 throw PthError(path + ": written on a " + order + "-endian machine; not supported");
         }
-        auto [pklPtr, pklSize] = reader.getRecord("data.pkl");
+        auto [pklPtr, pklSize] = record("data.pkl");
         const std::string_view pickle(static_cast<const char*>(pklPtr.get()), pklSize);
 
         std::map<std::string, at::Tensor> storages;  // tensors sharing a storage share memory
+        auto recordData = [&](const std::string& name) { return record(name); };
         PersistentLoader loader = [&](const PyValue& pid) -> PyValue {
             if (!pid.isTuple() || pid.size() < 5 || !pid.items()[0].isString() ||
                 pid.items()[0].asString() != "storage")
@@ -87,12 +109,12 @@ PthFile readPth(const std::string& path) {
             const std::int64_t numel = t[4].asInt();
             auto it = storages.find(key);
             if (it == storages.end()) {
-                const std::string record = "data/" + key;
-                if (!reader.hasRecord(record)) throw PickleError("storage " + record + " is missing from the archive");
-                auto [ptr, size] = reader.getRecord(record);
+                const std::string name = "data/" + key;
+                if (!reader.hasRecord(name)) throw PickleError("storage " + name + " is missing from the archive");
+                auto [ptr, size] = recordData(name);
                 const std::size_t need = static_cast<std::size_t>(numel) * at::elementSize(dtype);
                 if (size < need)
-                    throw PickleError("storage " + record + " has " + std::to_string(size) + " bytes, expected " +
+                    throw PickleError("storage " + name + " has " + std::to_string(size) + " bytes, expected " +
                                       std::to_string(need));
                 auto holder = std::make_shared<at::DataPtr>(std::move(ptr));
                 at::Tensor flat = at::from_blob(holder->get(), {numel}, [holder](void*) {},

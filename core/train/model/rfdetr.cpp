@@ -47,23 +47,34 @@ RFDetrImpl::RFDetrImpl(const ModelConfig& config) : m_config(config) {
     backboneList = register_module("backbone", torch::nn::ModuleList());
     backbone = Backbone(config);
     backboneList->push_back(backbone);
-    resetParameters();
+    initialise(false);
 }
 
-void RFDetrImpl::resetParameters() {
+void RFDetrImpl::initialise(bool submodules) {
     torch::NoGradGuard noGrad;
+    if (submodules) {  // module defaults first (the constructors did this already)
+        for (auto& m : modules(false)) {
+            if (auto* l = m->as<torch::nn::LinearImpl>()) l->reset_parameters();
+            if (auto* n = m->as<torch::nn::LayerNormImpl>()) n->reset_parameters();
+            if (auto* c = m->as<torch::nn::Conv2dImpl>()) c->reset_parameters();
+            if (auto* s = m->as<SelfAttentionImpl>()) s->resetParameters();
+            if (auto* n = m->as<ChannelLayerNormImpl>()) {
+                n->weight.fill_(1.0);
+                n->bias.zero_();
+            }
+            if (auto* e = m->as<VitEmbeddingsImpl>()) e->resetParameters();
+            if (auto* l = m->as<VitLayerImpl>()) l->resetParameters();
+        }
+        queryFeat->weight.normal_();
+    }
     // Transformer: xavier on every matrix, then the deformable-attention reset (rfdetr's Transformer init).
-    for (auto& m : transformer->decoder->modules(false))
-        if (auto* s = m->as<SelfAttentionImpl>()) s->resetParameters();
     for (auto& p : transformer->decoder->parameters())
         if (p.dim() > 1) xavierUniform_(p);
     for (auto& l : *transformer->encOutput) xavierUniform_(l->as<torch::nn::LinearImpl>()->weight);
     for (auto& m : transformer->decoder->modules(false))
         if (auto* a = m->as<MsDeformAttnImpl>()) a->resetParameters();
     // Heads: prior-probability bias 0.01, zero last box layer; the two-stage heads start as copies.
-    classEmbed->reset_parameters();
     classEmbed->bias.fill_(-std::log((1 - 0.01) / 0.01));
-    for (size_t i = 0; i < bboxEmbed->numLayers(); ++i) bboxEmbed->layer(i)->reset_parameters();
     bboxEmbed->layer(2)->weight.zero_();
     bboxEmbed->layer(2)->bias.zero_();
     for (size_t g = 0; g < transformer->encOutClassEmbed->size(); ++g) {
@@ -72,11 +83,6 @@ void RFDetrImpl::resetParameters() {
         for (size_t i = 0; i < box->numLayers(); ++i) copyLinear(*box->layer(i), *bboxEmbed->layer(i));
     }
     refpointEmbed->weight.zero_();
-    queryFeat->weight.normal_();
-    for (auto& m : backbone->modules(false)) {
-        if (auto* e = m->as<VitEmbeddingsImpl>()) e->resetParameters();
-        if (auto* l = m->as<VitLayerImpl>()) l->resetParameters();
-    }
 }
 
 void RFDetrImpl::resizeClassHead(int numClassLogits) {

@@ -31,7 +31,7 @@ public:
     ModelOutput forward(const at::Tensor& images, const at::Tensor& mask = {}, ModelTrace* trace = nullptr);
 
     /// Re-runs rfdetr's initialisation (§2.8) of every parameter.
-    void resetParameters();
+    void resetParameters() { initialise(true); }
     /// Resizes the class heads (class_embed and every enc_out_class_embed) to `numClassLogits` rows the way
     /// rfdetr's reinitialize_detection_head does: rows tiled and truncated, box heads untouched.
     void resizeClassHead(int numClassLogits);
@@ -48,6 +48,9 @@ public:
     Backbone backbone{nullptr};
 
 private:
+    // rfdetr's init; `submodules` = false skips the parts that initialised themselves when constructed.
+    void initialise(bool submodules);
+
     ModelConfig m_config;
 };
 TORCH_MODULE(RFDetr);
