@@ -160,7 +160,7 @@ private slots:
         const StateDictArchitecture arch = inspectStateDict(shapes);
         const std::string msg =
             errorOf([&] { checkCompatible(arch, ModelConfig::forSize(ModelSize::Small, 91), "rf-detr-medium.pth"); });
-        QVERIFY2(msg.find("rf-detr-medium.pth holds a medium") != std::string::npos, msg.c_str());
+        QVERIFY2(msg.find("rf-detr-medium.pth holds RF-DETR medium") != std::string::npos, msg.c_str());
         QVERIFY2(msg.find("--model-size medium") != std::string::npos, msg.c_str());
         // The tiny model is not one of the published sizes.
         const std::string tiny = errorOf([&] {

@@ -83,7 +83,7 @@ std::vector<std::string> ModelConfig::problems() const {
 }
 
 std::string ModelConfig::describe() const {
-    std::string name = size ? nameOf(*size) : "custom";
+    std::string name = size ? std::string("RF-DETR ") + nameOf(*size) : "custom RF-DETR";
     return name + " (" + std::to_string(resolution) + " px, " + std::to_string(decoderLayers) +
            " decoder layers, " + std::to_string(numClassLogits) + " logits, " + std::to_string(numQueries) +
            " queries x " + std::to_string(groupDetr) + " groups)";

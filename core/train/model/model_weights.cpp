@@ -122,7 +122,7 @@ LoadReport loadStateDict(RFDetrImpl& model, const NamedTensors& tensors, bool st
 }
 
 std::string StateDictArchitecture::describe() const {
-    std::string name = size ? nameOf(*size) : "unknown size";
+    std::string name = size ? std::string("RF-DETR ") + nameOf(*size) : "an unrecognised RF-DETR variant";
     return name + " (ViT " + std::to_string(vitWidth) + " wide, patch " + std::to_string(patchSize) + ", " +
            std::to_string(positionalEncodingSize) + "x" + std::to_string(positionalEncodingSize) +
            " position grid, " + std::to_string(decoderLayers) + " decoder layers, hidden " +
@@ -160,7 +160,7 @@ void checkCompatible(const StateDictArchitecture& a, const ModelConfig& c, const
                       a.positionalEncodingSize == c.positionalEncodingSize && a.vitLayers == c.vitLayers &&
                       a.hiddenDim == c.hiddenDim && a.decoderLayers == c.decoderLayers;
     if (same) return;
-    std::string msg = source + " holds a " + a.describe() + " model, but the model being built is " + c.describe();
+    std::string msg = source + " holds " + a.describe() + ", but the model being built is " + c.describe();
     if (a.size) {
         msg += std::string("\n  fix: use --model-size ") + nameOf(*a.size) + " with this checkpoint";
     } else {

@@ -101,6 +101,17 @@ int64_t RFDetrImpl::parameterCount() const {
     return n;
 }
 
+int64_t RFDetrImpl::inferenceParameterCount() const {
+    int64_t unused = 0;
+    for (const auto* list : {&transformer->encOutput, &transformer->encOutputNorm, &transformer->encOutBboxEmbed,
+                             &transformer->encOutClassEmbed})
+        for (size_t g = 1; g < (*list)->size(); ++g)
+            for (const auto& p : (*list)->ptr(g)->parameters()) unused += p.numel();
+    const int64_t extraRows = refpointEmbed->weight.size(0) - m_config.numQueries;
+    unused += extraRows * (refpointEmbed->weight.size(1) + queryFeat->weight.size(1));
+    return parameterCount() - unused;
+}
+
 ModelOutput RFDetrImpl::forward(const at::Tensor& images, const at::Tensor& mask, ModelTrace* trace) {
     const int64_t groups = is_training() ? m_config.groupDetr : 1;
     const int64_t rows = static_cast<int64_t>(m_config.numQueries) * groups;

@@ -39,6 +39,8 @@ public:
     const ModelConfig& config() const { return m_config; }
     /// Trainable parameters (all groups), as rfdetr's log.txt n_parameters.
     int64_t parameterCount() const;
+    /// Parameters an inference model needs: group 0 of the two-stage heads and of the query tables.
+    int64_t inferenceParameterCount() const;
 
     Transformer transformer{nullptr};
     torch::nn::Linear classEmbed{nullptr};
