@@ -4,8 +4,13 @@
 #include <algorithm>
 #include <tuple>
 
+#include <set>
+#include <sstream>
+
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 #include <torch/nn/module.h>
+#include <torch/version.h>
 
 #include "rfdetr_fixture.h"
 #include "train/model/model_weights.h"
@@ -107,6 +112,61 @@ private slots:
         STUDIO_COMPARE_TENSORS(p + "pred_boxes", out.final.boxes, ioTensor(p + "pred_boxes"));
         STUDIO_COMPARE_TENSORS(p + "enc_pred_logits", out.enc->logits, ioTensor(p + "enc_pred_logits"));
         STUDIO_COMPARE_TENSORS(p + "enc_pred_boxes", out.enc->boxes, ioTensor(p + "enc_pred_boxes"));
+    }
+
+    // Every parameter rfdetr trains gets a gradient (all groups, aux layers and the two-stage heads); only
+    // the unused mask_token does not. A sum over all outputs stands in for the criterion.
+    void gradientsReachTheSameParameters() {
+        m_model->train();
+        m_model->zero_grad();
+        ModelOutput out = m_model->forward(ioTensor("input/images"));
+        at::Tensor total = out.final.logits.sum() + out.final.boxes.sum() + out.enc->logits.sum() + out.enc->boxes.sum();
+        for (const auto& a : out.aux) total = total + a.logits.sum() + a.boxes.sum();
+        total.backward();
+        m_model->eval();
+        std::set<std::string> expected;
+        std::istringstream names(tinyIo().at("grad/names").asString());
+        for (std::string n; std::getline(names, n);) expected.insert(n);
+        QCOMPARE(int(expected.size()), 222);
+        std::set<std::string> withGrad, without;
+        for (const auto& p : m_model->named_parameters()) {
+            const bool has = p.value().grad().defined() && p.value().grad().abs().sum().item<double>() > 0;
+            (has ? withGrad : without).insert(p.key());
+        }
+        QCOMPARE(withGrad, expected);
+        QCOMPARE(without, std::set<std::string>{tinyIo().at("grad/params_without_grad").asString()});
+        m_model->zero_grad();
+    }
+
+    // The forward and backward run under bf16 autocast (CPU here; CUDA in training) without dtype clashes.
+    void autocastBfloat16() {
+        const at::Tensor images = ioTensor("input/images");
+        m_model->train();
+        at::autocast::set_cpu_enabled(true);
+        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+        ModelOutput out;
+        ModelTrace trace;
+        try {
+            out = m_model->forward(images, {}, &trace);
+        } catch (...) {
+            at::autocast::set_cpu_enabled(false);
+            throw;
+        }
+        at::autocast::set_cpu_enabled(false);
+        at::autocast::clear_cache();
+        QVERIFY(at::isfinite(out.final.logits).all().item<bool>());
+        (out.final.logits.to(at::kFloat).sum() + out.final.boxes.to(at::kFloat).sum() + out.enc->boxes.to(at::kFloat).sum()).backward();
+        for (const auto& p : m_model->parameters())
+            if (p.grad().defined()) QVERIFY(at::isfinite(p.grad()).all().item<bool>());
+        m_model->zero_grad();
+        m_model->eval();
+        // Close to the float32 reference (bf16 keeps 8 bits of mantissa). Compared before the top-k
+        // selection, which near-ties can reorder at this precision.
+        const at::Tensor ref = ioTensor("eval/inter/projector_out0");
+        const at::Tensor got = trace.projectorOut.to(at::kFloat);
+        const double rel = ((got - ref).norm() / ref.norm()).item<double>();
+        QVERIFY2(rel < 0.05, qPrintable(QString("bf16 projector output differs by %1 (relative L2)").arg(rel)));
+        qInfo("bf16 autocast: projector output relative L2 difference %g", rel);
     }
 
     // PostProcess top-20: adjacent scores can be 3e-6 apart, so compare the detections as sets.

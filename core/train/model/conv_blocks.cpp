@@ -10,7 +10,8 @@ ChannelLayerNormImpl::ChannelLayerNormImpl(int64_t channels, double eps) : m_eps
 }
 
 at::Tensor ChannelLayerNormImpl::forward(const at::Tensor& x) {
-    at::Tensor y = x.permute({0, 2, 3, 1});
+    // In the weight dtype: CUDA autocast runs layer_norm in float32 anyway, CPU autocast would not.
+    at::Tensor y = x.permute({0, 2, 3, 1}).to(weight.scalar_type());
     y = at::layer_norm(y, {y.size(3)}, weight, bias, m_eps);
     return y.permute({0, 3, 1, 2});
 }

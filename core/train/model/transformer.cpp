@@ -77,8 +77,9 @@ TransformerOutput TransformerImpl::forward(const at::Tensor& src, const at::Tens
 
     std::vector<at::Tensor> refTs, memTs, boxTs;
     for (int64_t g = 0; g < groups; ++g) {
-        at::Tensor m = encOutputNorm->ptr<torch::nn::LayerNormImpl>(g)->forward(
-            encOutput->ptr<torch::nn::LinearImpl>(g)->forward(outputMemory));
+        auto norm = encOutputNorm->ptr<torch::nn::LayerNormImpl>(g);  // in float32 under autocast, as on CUDA
+        at::Tensor m = norm->forward(
+            encOutput->ptr<torch::nn::LinearImpl>(g)->forward(outputMemory).to(norm->weight.scalar_type()));
         at::Tensor logits = encOutClassEmbed->ptr<torch::nn::LinearImpl>(g)->forward(m);
         at::Tensor boxes = applyBoxDelta(encOutBboxEmbed->ptr<MlpImpl>(g)->forward(m), proposals);
         const int64_t k = std::min(m_numQueries, logits.size(1));
