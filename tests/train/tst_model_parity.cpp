@@ -10,9 +10,9 @@
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 #include <torch/nn/module.h>
-#include <torch/version.h>
 
 #include "rfdetr_fixture.h"
+#include "train/model/autocast_guard.h"
 #include "train/model/model_weights.h"
 #include "train/model/position_encoding.h"
 #include "train/model/postprocess.h"
@@ -142,18 +142,13 @@ private slots:
     void autocastBfloat16() {
         const at::Tensor images = ioTensor("input/images");
         m_model->train();
-        at::autocast::set_cpu_enabled(true);
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
         ModelOutput out;
         ModelTrace trace;
-        try {
+        {
+            AutocastGuard autocast(c10::kCPU, true, at::kBFloat16);
             out = m_model->forward(images, {}, &trace);
-        } catch (...) {
-            at::autocast::set_cpu_enabled(false);
-            throw;
         }
-        at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
+        QVERIFY(!at::autocast::is_cpu_enabled());
         QVERIFY(at::isfinite(out.final.logits).all().item<bool>());
         (out.final.logits.to(at::kFloat).sum() + out.final.boxes.to(at::kFloat).sum() + out.enc->boxes.to(at::kFloat).sum()).backward();
         for (const auto& p : m_model->parameters())
