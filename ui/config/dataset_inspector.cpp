@@ -1,0 +1,186 @@
+#include "ui/config/dataset_inspector.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QLocale>
+#include <QPointer>
+#include <QThreadPool>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/config/validate.h"
+
+namespace studio::ui {
+
+namespace {
+
+// SAX handler: counts the objects of the top-level "images" and "annotations" arrays and collects category
+// names, never holding more than one value.
+struct CocoCounter : nlohmann::json_sax<nlohmann::json> {
+    long long images = 0, boxes = 0;
+    QStringList categories;
+    int depth = 0;
+    std::string topKey, lastKey;
+    bool inCategory = false;
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t& s) override {
+        if (inCategory && depth == 3 && lastKey == "name") categories << QString::fromStdString(s);
+        return true;
+    }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override {
+        ++depth;
+        if (depth == 3) {
+            if (topKey == "images") ++images;
+            if (topKey == "annotations") ++boxes;
+            inCategory = topKey == "categories";
+        }
+        return true;
+    }
+    bool end_object() override {
+        if (depth == 3) inCategory = false;
+        --depth;
+        return true;
+    }
+    bool start_array(std::size_t) override { ++depth; return true; }
+    bool end_array() override { --depth; return true; }
+    bool key(string_t& k) override {
+        if (depth == 1) topKey = k;
+        lastKey = k;
+        return true;
+    }
+    bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
+        error = QString::fromStdString(ex.what()) + QStringLiteral(" (byte %1)").arg(pos);
+        return false;
+    }
+    QString error;
+};
+
+Problem datasetProblem(const QString& value, const QString& message, const QString& fix) {
+    return {Severity::Error, "dataset", value.toStdString(), message.toStdString(), fix.toStdString()};
+}
+
+}  // namespace
+
+SplitSummary countCocoSplit(const QString& annotationFile, const QString& name) {
+    SplitSummary s;
+    s.name = name;
+    std::ifstream in(annotationFile.toStdString(), std::ios::binary);
+    if (!in) {
+        s.error = QObject::tr("%1 cannot be read").arg(annotationFile);
+        return s;
+    }
+    s.present = true;
+    CocoCounter counter;
+    const bool ok = nlohmann::json::sax_parse(in, &counter);
+    if (!ok) {
+        s.error = QObject::tr("%1 is not valid JSON: %2").arg(annotationFile, counter.error);
+        return s;
+    }
+    s.images = counter.images;
+    s.boxes = counter.boxes;
+    s.categories = counter.categories;
+    return s;
+}
+
+DatasetSummary inspectDataset(const QString& spec) {
+    DatasetSummary d;
+    d.spec = spec;
+    const QLocale loc;
+    if (spec.trimmed().isEmpty()) {
+        d.text = QObject::tr("No dataset chosen");
+        return d;
+    }
+    if (spec == QLatin1String("demo")) {
+        d.kind = DatasetSummary::Kind::Demo;
+        d.text = QObject::tr("Built-in demo: synthetic form pages (text fields, checkboxes, signatures), generated "
+                             "by the trainer on first use");
+        return d;
+    }
+    if (spec.startsWith(QLatin1String("hf:"))) {
+        d.kind = DatasetSummary::Kind::Hub;
+        if (!isHubDatasetSpec(spec.toStdString()))
+            d.problems.push_back(datasetProblem(spec, QObject::tr("is not a Hugging Face dataset name"),
+                                                QObject::tr("write hf:<owner>/<name>[@revision], e.g. hf:jbarrow/CommonForms")));
+        d.text = QObject::tr("Hugging Face dataset %1: downloaded and checked by the trainer into the cache (a "
+                             "token is needed for private or gated datasets)").arg(spec.mid(3));
+        return d;
+    }
+    d.kind = DatasetSummary::Kind::Folder;
+    const QFileInfo root(spec);
+    if (!root.exists() || !root.isDir()) {
+        d.text = QObject::tr("Not a folder");  // validateRunConfig reports the details
+        return d;
+    }
+    auto split = [&](const QString& name) {
+        const QString file = root.absoluteFilePath() + QLatin1Char('/') + name + QStringLiteral("/_annotations.coco.json");
+        if (!QFileInfo::exists(file)) {
+            SplitSummary s;
+            s.name = name;
+            return s;
+        }
+        return countCocoSplit(file, name);
+    };
+    d.train = split(QStringLiteral("train"));
+    d.valid = split(QStringLiteral("valid"));
+    d.test = split(QStringLiteral("test"));
+    const QString layoutFix = QObject::tr("choose the folder that holds train/ and valid/, each with "
+                                          "_annotations.coco.json (the Roboflow COCO export layout)");
+    if (!d.train.present && !d.valid.present) {
+        d.problems.push_back(datasetProblem(spec, QObject::tr("is not a COCO dataset folder: no "
+                                                              "train/_annotations.coco.json or valid/_annotations.coco.json"),
+                                            layoutFix));
+    } else {
+        for (const SplitSummary* s : {&d.train, &d.valid}) {
+            if (!s->present)
+                d.problems.push_back(datasetProblem(spec, QObject::tr("has no %1/_annotations.coco.json").arg(s->name), layoutFix));
+        }
+    }
+    for (const SplitSummary* s : {&d.train, &d.valid, &d.test}) {
+        if (!s->error.isEmpty())
+            d.problems.push_back(datasetProblem(spec, s->error, QObject::tr("re-export the dataset or fix the file")));
+        else if (s->present && s->images == 0)
+            d.problems.push_back(datasetProblem(spec, QObject::tr("%1 split has no images").arg(s->name),
+                                                QObject::tr("check the export: the %1 annotation file lists no images").arg(s->name)));
+    }
+    QStringList parts;
+    for (const SplitSummary* s : {&d.train, &d.valid, &d.test}) {
+        if (s->present && s->error.isEmpty())
+            parts << QObject::tr("%1 %2 images, %3 boxes").arg(s->name, loc.toString(s->images), loc.toString(s->boxes));
+    }
+    const QStringList& cats = d.train.categories.isEmpty() ? d.valid.categories : d.train.categories;
+    if (!cats.isEmpty()) parts << QObject::tr("%n class(es): %1", nullptr, int(cats.size())).arg(cats.join(QStringLiteral(", ")));
+    d.text = parts.isEmpty() ? QObject::tr("No readable splits") : parts.join(QStringLiteral(" · "));
+    return d;
+}
+
+DatasetInspector::DatasetInspector(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<studio::ui::DatasetSummary>("studio::ui::DatasetSummary");
+}
+
+void DatasetInspector::inspect(const QString& spec) {
+    const quint64 generation = ++m_generation;
+    ++m_pending;
+    QPointer<DatasetInspector> self(this);
+    QThreadPool::globalInstance()->start([self, spec, generation] {
+        DatasetSummary summary = inspectDataset(spec);
+        // Delivered through the application object (it outlives every inspector); `self` is only read on
+        // the GUI thread.
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, summary = std::move(summary), generation] {
+                if (!self) return;
+                --self->m_pending;
+                if (generation == self->m_generation) emit self->inspected(summary);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+}  // namespace studio::ui
