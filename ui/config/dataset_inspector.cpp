@@ -155,7 +155,9 @@ DatasetSummary inspectDataset(const QString& spec) {
             parts << QObject::tr("%1 %2 images, %3 boxes").arg(s->name, loc.toString(s->images), loc.toString(s->boxes));
     }
     const QStringList& cats = d.train.categories.isEmpty() ? d.valid.categories : d.train.categories;
-    if (!cats.isEmpty()) parts << QObject::tr("%n class(es): %1", nullptr, int(cats.size())).arg(cats.join(QStringLiteral(", ")));
+    if (!cats.isEmpty())
+        parts << (cats.size() == 1 ? QObject::tr("1 class: %1") : QObject::tr("%1 classes: %2").arg(cats.size()))
+                     .arg(cats.join(QStringLiteral(", ")));
     d.text = parts.isEmpty() ? QObject::tr("No readable splits") : parts.join(QStringLiteral(" · "));
     return d;
 }

@@ -97,7 +97,6 @@ ConfigPanel::ConfigPanel(RunConfigModel* model, PresetListModel* presets, GpuLis
     m_gpuView = new QListView(batchBox);
     m_gpuView->setObjectName(QStringLiteral("gpuPicker"));
     m_gpuView->setModel(gpus);
-    m_gpuView->setMaximumHeight(90);
     m_gpuView->setToolTip(tr("GPUs found through NVML. Check the ones to train on; none checked = the first "
                              "\"GPU count\" GPUs."));
     batchForm->addRow(tr("GPUs"), m_gpuView);
@@ -272,6 +271,9 @@ void ConfigPanel::updateCalculator() {
     const bool explicitGpus = !m_model->config().gpuIds.empty();
     m_gpuCount->setEnabled(!explicitGpus);
     m_gpuView->setEnabled(m_gpus->hasGpus());
+    // One line for "CPU", up to four GPUs visible before scrolling.
+    const int rows = qBound(1, m_gpus->rowCount(), 4);
+    m_gpuView->setFixedHeight(rows * m_gpuView->sizeHintForRow(0) + 2 * m_gpuView->frameWidth() + 2);
 }
 
 }  // namespace studio::ui

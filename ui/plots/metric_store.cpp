@@ -58,7 +58,7 @@ void MetricStore::addEvents(const std::vector<Event>& events) {
             m_lastEpoch = std::max(m_lastEpoch, st->epoch);
         } else if (const auto* ev = std::get_if<EvalEvent>(&e)) {
             const QString which = ev->ema ? QStringLiteral("ema") : QStringLiteral("regular");
-            const double k = ev->epoch;
+            const double k = ev->epoch + 1;  // events count epochs from 0, people from 1
             append(QStringLiteral("map/%1/50_95").arg(which), k, ev->map5095);
             append(QStringLiteral("map/%1/50").arg(which), k, ev->map50);
             if (std::isfinite(ev->map5095)) m_bestMap = std::max(m_bestMap, ev->map5095);

@@ -4,7 +4,7 @@
 // appends only the new ones with QCPGraph::addData(keys, values, true). Nothing here knows QCustomPlot.
 //
 // Series names:  train/loss/<term>  (key: optimiser step)     lr, throughput/imgs_per_s, throughput/data_wait_ms
-//                val/loss/<term>    (key: last step of the epoch)            map/<regular|ema>/<50_95|50>
+//                val/loss/<term>    (key: last step of the epoch)            map/<regular|ema>/<50_95|50> (key: epoch, from 1)
 //                gpu<i>/<util|mem_gb|temp_c|power_w>          (key: seconds since the first GPU sample)
 #include <QHash>
 #include <QObject>

@@ -60,11 +60,24 @@ PlotPanel::PlotPanel(const QString& title, XKind x, const QString& yLabel, Metri
     m_plot->setNotAntialiasedElements(QCP::aePlottables);
     m_plot->setPlottingHint(QCP::phFastPolylines, true);
     m_plot->legend->setVisible(true);
-    m_plot->legend->setFont(QFont(font().family(), qMax(7, font().pointSize() - 2)));
-    m_plot->legend->setBrush(QColor(255, 255, 255, 215));
+    QFont legendFont = font();
+    legendFont.setPointSizeF(qMax(7.0, legendFont.pointSizeF() - 2));
+    m_plot->legend->setFont(legendFont);
+    m_plot->legend->setIconSize(18, 8);
+    m_plot->legend->setRowSpacing(-2);
+    m_plot->legend->setBrush(QColor(255, 255, 255, 200));
+    m_plot->legend->setBorderPen(QPen(QColor(0xb0, 0xb0, 0xb0)));
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_plot->xAxis->setLabel(x == XKind::Step ? tr("optimiser step") : x == XKind::Epoch ? tr("epoch") : tr("time"));
     m_plot->yAxis->setLabel(yLabel);
+    if (x == XKind::Epoch) {
+        QSharedPointer<QCPAxisTickerFixed> t(new QCPAxisTickerFixed);  // whole epochs only
+        t->setTickStep(1.0);
+        t->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        m_plot->xAxis->setTicker(t);
+        m_plot->xAxis->setNumberFormat(QStringLiteral("f"));
+        m_plot->xAxis->setNumberPrecision(0);
+    }
     if (x == XKind::Seconds) {
         QSharedPointer<QCPAxisTickerTime> t(new QCPAxisTickerTime);
         t->setTimeFormat(QStringLiteral("%h:%m:%s"));

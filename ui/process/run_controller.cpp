@@ -181,8 +181,12 @@ void RunController::launch() {
                                       .arg(m_process ? m_process->processId() : 0));
     });
     connect(p, &TrainerProcess::failedToStart, this, [this](const QString& msg) {
+        // Deleted later: we are inside the process object's own signal.
+        if (m_process) {
+            m_process->disconnect(this);
+            m_process.release()->deleteLater();
+        }
         fail(tr("Could not start %1: %2. Check Settings → Trainer.").arg(m_trainerPath, msg));
-        m_process.reset();
     });
     connect(p, &TrainerProcess::stdoutReady, this, &RunController::handleStdout);
     connect(p, &TrainerProcess::stderrReady, this, &RunController::handleStderr);
@@ -222,7 +226,7 @@ void RunController::handleEventLines(const QList<QByteArray>& lines, QList<LogLi
         } else if (const auto* c = std::get_if<CheckpointEvent>(&e)) {
             log->append({t, LogLevel::Info, QStringLiteral("event"),
                          tr("Checkpoint %1 (epoch %2%3)")
-                             .arg(QString::fromStdString(c->path)).arg(c->epoch)
+                             .arg(QString::fromStdString(c->path)).arg(c->epoch + 1)
                              .arg(c->hasEma ? tr(", with EMA") : QString())});
         }
         events.push_back(std::move(e));
@@ -333,7 +337,7 @@ void RunController::fail(const QString& headline) {
         std::string why;
         const auto rp = findResumePoint(m_runDir.toStdString(), &why);
         msg += QLatin1Char('\n') + (rp ? tr("Run folder %1 keeps a checkpoint of epoch %2: Resume continues from it.")
-                                             .arg(m_runDir).arg(rp->epoch)
+                                             .arg(m_runDir).arg(rp->epoch + 1)
                                        : tr("Run folder: %1 (no resumable checkpoint yet).").arg(m_runDir));
     }
     m_failure = msg;

@@ -31,7 +31,7 @@ struct TrainerCheck {
     QString path;
     TrainerVersion version;
     QString error;       // "" = usable
-    bool ok() const { return error.isEmpty(); }
+    bool ok() const { return error.isEmpty() && !path.isEmpty(); }
 };
 
 /// Locates the trainer and runs `--version` asynchronously; emits checked() once. GUI thread.

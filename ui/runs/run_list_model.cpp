@@ -95,7 +95,7 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
         case NameColumn: return QFileInfo(root).fileName();
         case StatusColumn: return statusText(r.status);
-        case EpochColumn: return r.lastEpoch >= 0 ? QVariant(r.lastEpoch) : QVariant(QStringLiteral("—"));
+        case EpochColumn: return r.lastEpoch >= 0 ? QVariant(r.lastEpoch + 1) : QVariant(QStringLiteral("—"));
         case MapColumn: return r.bestMap >= 0 ? QVariant(QString::number(r.bestMap, 'f', 3)) : QVariant(QStringLiteral("—"));
         case ModelColumn: return QString::fromStdString(r.modelSize);
         case UpdatedColumn:
