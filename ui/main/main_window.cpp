@@ -24,7 +24,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     form->addRow(tr("Dataset"), dataset);
     auto* size = new QComboBox(central);
     for (const auto& s : modelSizeSpecs()) size->addItem(QString::fromUtf8(s.name));
-    size->setCurrentText(QString::fromUtf8(toString(def.modelSize)));
+    size->setCurrentText(QString::fromUtf8(nameOf(def.modelSize)));
     form->addRow(tr("Model size"), size);
 
     auto spin = [&](int value, int min, int max, const char* key) {

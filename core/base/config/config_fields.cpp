@@ -134,7 +134,7 @@ std::vector<ConfigField> buildFields() {
                               "medium");
         f.type = FieldType::Choice;
         for (const auto& s : modelSizeSpecs()) f.choices.push_back(s.name);
-        f.get = [](const RunConfig& c) { return json(toString(c.modelSize)); };
+        f.get = [](const RunConfig& c) { return json(nameOf(c.modelSize)); };
         f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
             const auto s = parseModelSize(t);
             if (!s) return "is not a model size (choose " + modelSizeChoices() + ")";
@@ -215,7 +215,7 @@ std::vector<ConfigField> buildFields() {
                               "Where to train: auto (CUDA when present), cuda or cpu.", "auto");
         f.type = FieldType::Choice;
         f.choices = {"auto", "cuda", "cpu"};
-        f.get = [](const RunConfig& c) { return json(toString(c.device)); };
+        f.get = [](const RunConfig& c) { return json(nameOf(c.device)); };
         f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
             const auto d = parseDeviceKind(t);
             if (!d) return std::string("is not a device (choose auto, cuda or cpu)");
@@ -230,7 +230,7 @@ std::vector<ConfigField> buildFields() {
         f.type = FieldType::Choice;
         f.advanced = true;
         f.choices = {"bf16", "fp16", "off"};
-        f.get = [](const RunConfig& c) { return json(toString(c.amp)); };
+        f.get = [](const RunConfig& c) { return json(nameOf(c.amp)); };
         f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
             const auto a = parseAmpDtype(t);
             if (!a) return std::string("is not a precision (choose bf16, fp16 or off)");
@@ -273,7 +273,7 @@ std::vector<ConfigField> buildFields() {
         f.type = FieldType::Choice;
         f.advanced = true;
         f.choices = {"step", "cosine"};
-        f.get = [](const RunConfig& c) { return json(toString(c.lrScheduler)); };
+        f.get = [](const RunConfig& c) { return json(nameOf(c.lrScheduler)); };
         f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
             const auto s = parseLrSchedule(t);
             if (!s) return std::string("is not a schedule (choose step or cosine)");

@@ -32,7 +32,7 @@ std::optional<ModelSize> parseModelSize(std::string_view text) {
     return std::nullopt;
 }
 
-const char* toString(ModelSize size) { return modelSizeSpec(size).name; }
+const char* nameOf(ModelSize size) { return modelSizeSpec(size).name; }
 
 std::string modelSizeChoices() {
     std::string out;

@@ -27,7 +27,7 @@ const std::vector<ModelSizeSpec>& modelSizeSpecs();
 const ModelSizeSpec& modelSizeSpec(ModelSize size);
 /// Parses "small" / "Medium" ... ; nullopt for anything else.
 std::optional<ModelSize> parseModelSize(std::string_view text);
-const char* toString(ModelSize size);
+const char* nameOf(ModelSize size);
 /// "nano, small, medium, large" for error messages.
 std::string modelSizeChoices();
 

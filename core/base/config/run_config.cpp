@@ -38,7 +38,7 @@ long long stepsPerEpoch(long long trainImages, long long effectiveBatch) {
     return (trainImages + effectiveBatch - 1) / effectiveBatch;
 }
 
-const char* toString(ResumeMode m) {
+const char* nameOf(ResumeMode m) {
     switch (m) {
         case ResumeMode::None: return "none";
         case ResumeMode::Path: return "path";
@@ -47,7 +47,7 @@ const char* toString(ResumeMode m) {
     return "none";
 }
 
-const char* toString(DeviceKind d) {
+const char* nameOf(DeviceKind d) {
     switch (d) {
         case DeviceKind::Auto: return "auto";
         case DeviceKind::Cpu: return "cpu";
@@ -56,7 +56,7 @@ const char* toString(DeviceKind d) {
     return "auto";
 }
 
-const char* toString(AmpDtype a) {
+const char* nameOf(AmpDtype a) {
     switch (a) {
         case AmpDtype::Bf16: return "bf16";
         case AmpDtype::Fp16: return "fp16";
@@ -65,7 +65,7 @@ const char* toString(AmpDtype a) {
     return "bf16";
 }
 
-const char* toString(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "step"; }
+const char* nameOf(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "step"; }
 
 namespace {
 std::string lower(std::string s) {

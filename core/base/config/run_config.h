@@ -98,10 +98,11 @@ std::string effectiveBatchFormula(int batchSize, int gradAccumSteps, int worldSi
 /// Optimiser steps per epoch for `trainImages` images (ceil, as rfdetr's schedule).
 long long stepsPerEpoch(long long trainImages, long long effectiveBatch);
 
-const char* toString(ResumeMode m);
-const char* toString(DeviceKind d);
-const char* toString(AmpDtype a);
-const char* toString(LrSchedule s);
+/// Lower-case names as users write them ("auto", "cuda", ...). (Not toString: QTest would find it by ADL.)
+const char* nameOf(ResumeMode m);
+const char* nameOf(DeviceKind d);
+const char* nameOf(AmpDtype a);
+const char* nameOf(LrSchedule s);
 std::optional<DeviceKind> parseDeviceKind(const std::string& s);
 std::optional<AmpDtype> parseAmpDtype(const std::string& s);
 std::optional<LrSchedule> parseLrSchedule(const std::string& s);

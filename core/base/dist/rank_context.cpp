@@ -6,7 +6,7 @@
 
 namespace studio {
 
-const char* toString(LaunchSource s) {
+const char* nameOf(LaunchSource s) {
     switch (s) {
         case LaunchSource::Cli: return "cli";
         case LaunchSource::Torchrun: return "torchrun";

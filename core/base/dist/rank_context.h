@@ -11,7 +11,7 @@
 namespace studio {
 
 enum class LaunchSource { Cli, Torchrun, Slurm, Launcher, Single };
-const char* toString(LaunchSource s);
+const char* nameOf(LaunchSource s);
 
 struct RankContext {
     int rank = 0;

@@ -20,9 +20,9 @@ void EventWriter::mirrorTo(const std::string& path) {
     m_mirror = f;
 }
 
-void EventWriter::emit(const Event& e) { emitLine(encodeEvent(e)); }
+void EventWriter::publish(const Event& e) { writeLine(encodeEvent(e)); }
 
-void EventWriter::emitLine(const std::string& line) {
+void EventWriter::writeLine(const std::string& line) {
     std::lock_guard<std::mutex> lock(m_mutex);
     for (std::FILE* f : {m_out, m_mirror}) {
         if (!f) continue;

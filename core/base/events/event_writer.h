@@ -18,10 +18,10 @@ public:
 
     /// Starts mirroring to `path` (appending); throws std::runtime_error naming the file on failure.
     void mirrorTo(const std::string& path);
-    /// Emits one event; never throws (I/O errors are counted).
-    void emit(const Event& e);
-    /// Emits a raw, already encoded line (the launcher relays workers' lines verbatim).
-    void emitLine(const std::string& line);
+    /// Writes one event line; never throws (I/O errors are counted). Any thread.
+    void publish(const Event& e);
+    /// Writes a raw, already encoded line (the launcher relays workers' lines verbatim).
+    void writeLine(const std::string& line);
     int writeErrors() const { return m_writeErrors; }
 
 private:

@@ -74,7 +74,7 @@ void reportFatal(const std::string& type, const std::string& message, const std:
     e.hint = hint;
     const EnvMap env = environmentSnapshot();
     if (auto r = envValue(env, "RANK")) e.rank = std::atoi(r->c_str());
-    events().emit(e);
+    events().publish(e);
     if (auto f = envValue(env, "TORCHELASTIC_ERROR_FILE"); f && !f->empty())
         writeTorchElasticErrorFile(*f, type, message);
 }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# device-check.sh — on a GPU machine (pip LibTorch 2.x + CUDA, no Qt): build the trainer, run the GPU tests and
+# the benchmarks, in one call. Writes logs and a summary table to ${OUT:-./device-out}.
+#   scripts/device-check.sh [--quick]      --quick: build + GPU tests only, no benchmarks
+# Environment: PY (python with torch; default /opt/torch/.venv/bin/python3, then python3), JOBS, BUDGET_S.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+OUT=${OUT:-$here/device-out}
+mkdir -p "$OUT"
+JOBS=${JOBS:-$(nproc)}
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+T0=$(date +%s)
+log() { echo "[device-check $(( $(date +%s) - T0 ))s] $*" | tee -a "$OUT/summary.txt" >&2; }
+
+PY=${PY:-}
+for c in /opt/torch/.venv/bin/python3 python3; do
+  [ -z "$PY" ] && "$c" -c 'import torch' >/dev/null 2>&1 && PY=$c
+done
+[ -z "$PY" ] && { log "no python with torch found"; exit 1; }
+
+# Where the pip wheel keeps LibTorch, NCCL and the CUDA runtime libraries.
+eval "$("$PY" - <<'PYEOF'
+import glob, os, shlex, site, torch, torch.utils
+sp = [p for p in site.getsitepackages() if os.path.isdir(p)]
+nv = [os.path.join(p, "nvidia") for p in sp if os.path.isdir(os.path.join(p, "nvidia"))]
+libdirs = sorted({os.path.dirname(f) for b in nv for f in glob.glob(os.path.join(b, "**", "lib*.so*"), recursive=True)})
+nccl = [os.path.dirname(f) for b in nv for f in glob.glob(os.path.join(b, "**", "include", "nccl.h"), recursive=True)]
+inc = sorted({d for b in nv for d in glob.glob(os.path.join(b, "**", "include"), recursive=True)})
+print("TORCH_PREFIX=" + shlex.quote(torch.utils.cmake_prefix_path))
+print("TORCH_LIB=" + shlex.quote(os.path.join(os.path.dirname(torch.__file__), "lib")))
+print("TORCH_VERSION=" + shlex.quote(torch.__version__))
+print("NV_LIBDIRS=" + shlex.quote(":".join(libdirs)))
+print("NCCL_INC=" + shlex.quote(nccl[0] if nccl else ""))
+print("NV_INCDIRS=" + shlex.quote(":".join(inc)))
+PYEOF
+)"
+NVCC=$(command -v nvcc || true)
+[ -z "$NVCC" ] && [ -x /usr/local/cuda/bin/nvcc ] && NVCC=/usr/local/cuda/bin/nvcc
+CUDA_HOME=${CUDA_HOME:-$(dirname "$(dirname "$(readlink -f "${NVCC:-/usr/local/cuda/bin/nvcc}")")")}
+export CUDA_HOME CUDACXX="$NVCC" NVCC_APPEND_FLAGS="${NVCC_APPEND_FLAGS:-} -allow-unsupported-compiler"
+export LD_LIBRARY_PATH="$TORCH_LIB:$NV_LIBDIRS:${LD_LIBRARY_PATH:-}"
+log "torch $TORCH_VERSION at $TORCH_PREFIX; nvcc=$NVCC; nccl=$NCCL_INC; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
+
+# stb is not installed there: carried in .device/stb (apt-get download libstb-dev && dpkg -x ... .device/stb).
+EXTRA=()
+[ -d "$here/.device/stb/usr/include/stb" ] && EXTRA+=(-DSTB_INCLUDE_DIR="$here/.device/stb/usr/include/stb")
+
+BUILD=${BUILD:-$here/build-gpu}
+log "configure ($BUILD)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTUDIO_BUILD_GUI=OFF -DSTUDIO_GPU_TESTS=ON \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DCUDAToolkit_ROOT="$CUDA_HOME" -DNCCL_INCLUDE_DIR="$NCCL_INC" -DSTUDIO_EXTRA_LIB_DIRS="$TORCH_LIB:$NV_LIBDIRS" \
+  -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -Wno-dev "${EXTRA[@]}" > "$OUT/configure.log" 2>&1
+rc=$?
+tail -5 "$OUT/configure.log" >&2
+[ $rc -ne 0 ] && { log "configure FAILED (rc=$rc), see configure.log"; tail -40 "$OUT/configure.log"; exit 1; }
+log "build"
+cmake --build "$BUILD" -j "$JOBS" > "$OUT/build.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && { log "build FAILED (rc=$rc)"; grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+"$BUILD/app/train/rfdetr-train" --version | tee -a "$OUT/summary.txt"
+
+log "GPU tests"
+ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout 600 > "$OUT/gpu-tests.log" 2>&1
+rc=$?
+grep -E "Test +#|tests passed|FAILED" "$OUT/gpu-tests.log" | tee -a "$OUT/summary.txt"
+[ $rc -ne 0 ] && tail -60 "$OUT/gpu-tests.log"
+
+if [ $QUICK -eq 0 ]; then
+  for b in "$BUILD"/bench/bench_*; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b")
+    log "benchmark $name"
+    timeout "${BENCH_TIMEOUT:-180}" "$b" --device cuda > "$OUT/$name.txt" 2>&1
+    tail -25 "$OUT/$name.txt" | tee -a "$OUT/summary.txt"
+  done
+fi
+log "done"
