@@ -10,7 +10,7 @@ namespace studio::ui::testing {
 class FakeTrainerProcess : public TrainerProcess {
 public:
     struct Record {
-        LaunchSpec spec;
+        TrainerLaunch spec;
         QByteArray written;
         int interrupts = 0;
         int kills = 0;
@@ -23,7 +23,7 @@ public:
         if (m_record->live == this) m_record->live = nullptr;
     }
 
-    void start(const LaunchSpec& spec) override {
+    void start(const TrainerLaunch& spec) override {
         m_record->spec = spec;
         m_record->running = true;
     }

@@ -5,62 +5,12 @@
 #include <QLocale>
 #include <QPointer>
 #include <QThreadPool>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
-
+#include "base/coco/coco_index.h"
 #include "base/config/validate.h"
 
 namespace studio::ui {
 
 namespace {
-
-// SAX handler: counts the objects of the top-level "images" and "annotations" arrays and collects category
-// names, never holding more than one value.
-struct CocoCounter : nlohmann::json_sax<nlohmann::json> {
-    long long images = 0, boxes = 0;
-    QStringList categories;
-    int depth = 0;
-    std::string topKey, lastKey;
-    bool inCategory = false;
-
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t& s) override {
-        if (inCategory && depth == 3 && lastKey == "name") categories << QString::fromStdString(s);
-        return true;
-    }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override {
-        ++depth;
-        if (depth == 3) {
-            if (topKey == "images") ++images;
-            if (topKey == "annotations") ++boxes;
-            inCategory = topKey == "categories";
-        }
-        return true;
-    }
-    bool end_object() override {
-        if (depth == 3) inCategory = false;
-        --depth;
-        return true;
-    }
-    bool start_array(std::size_t) override { ++depth; return true; }
-    bool end_array() override { --depth; return true; }
-    bool key(string_t& k) override {
-        if (depth == 1) topKey = k;
-        lastKey = k;
-        return true;
-    }
-    bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) override {
-        error = QString::fromStdString(ex.what()) + QStringLiteral(" (byte %1)").arg(pos);
-        return false;
-    }
-    QString error;
-};
 
 Problem datasetProblem(const QString& value, const QString& message, const QString& fix) {
     return {Severity::Error, "dataset", value.toStdString(), message.toStdString(), fix.toStdString()};
@@ -71,21 +21,20 @@ Problem datasetProblem(const QString& value, const QString& message, const QStri
 SplitSummary countCocoSplit(const QString& annotationFile, const QString& name) {
     SplitSummary s;
     s.name = name;
-    std::ifstream in(annotationFile.toStdString(), std::ios::binary);
-    if (!in) {
-        s.error = QObject::tr("%1 cannot be read").arg(annotationFile);
-        return s;
+    s.present = QFileInfo::exists(annotationFile);
+    try {
+        const CocoIndex index = CocoIndex::load(annotationFile.toStdString(), &s.issues);
+        s.images = static_cast<long long>(index.numImages());
+        s.boxes = static_cast<long long>(index.numBoxes());
+        for (const auto& c : index.categories()) s.categories << QString::fromStdString(c.name);
+    } catch (const std::exception& e) {
+        s.error = QString::fromStdString(e.what());
+        s.images = s.boxes = -1;
     }
-    s.present = true;
-    CocoCounter counter;
-    const bool ok = nlohmann::json::sax_parse(in, &counter);
-    if (!ok) {
-        s.error = QObject::tr("%1 is not valid JSON: %2").arg(annotationFile, counter.error);
-        return s;
+    if (s.error.isEmpty() && s.images == 0 && s.boxes == 0 && !s.issues.empty() && hasErrors(s.issues)) {
+        // Nothing usable was read: the first structural problem says why.
+        s.error = QString::fromStdString(s.issues.front().toString());
     }
-    s.images = counter.images;
-    s.boxes = counter.boxes;
-    s.categories = counter.categories;
     return s;
 }
 
@@ -142,7 +91,20 @@ DatasetSummary inspectDataset(const QString& spec) {
                 d.problems.push_back(datasetProblem(spec, QObject::tr("has no %1/_annotations.coco.json").arg(s->name), layoutFix));
         }
     }
+    constexpr size_t kIssuesShown = 3;  // the trainer's validate-dataset lists them all
     for (const SplitSummary* s : {&d.train, &d.valid, &d.test}) {
+        if (s->error.isEmpty()) {
+            for (size_t i = 0; i < s->issues.size() && i < kIssuesShown; ++i) {
+                Problem p = s->issues[i];
+                p.message = p.field + ": " + p.message;
+                p.field = "dataset";
+                d.problems.push_back(std::move(p));
+            }
+            if (s->issues.size() > kIssuesShown)
+                d.problems.push_back({Severity::Warning, "dataset", spec.toStdString(),
+                                      QObject::tr("%1/_annotations.coco.json has %2 more problems").arg(s->name).arg(s->issues.size() - kIssuesShown).toStdString(),
+                                      "run rfdetr-train validate-dataset on the folder for the full list"});
+        }
         if (!s->error.isEmpty())
             d.problems.push_back(datasetProblem(spec, s->error, QObject::tr("re-export the dataset or fix the file")));
         else if (s->present && s->images == 0)

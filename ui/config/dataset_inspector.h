@@ -18,6 +18,7 @@ struct SplitSummary {
     long long boxes = -1;
     QStringList categories;   // names in file order
     QString error;            // unreadable / malformed annotation file
+    std::vector<Problem> issues;  // structural problems CocoIndex reported (ids, boxes, categories)
 };
 
 struct DatasetSummary {
@@ -34,7 +35,7 @@ struct DatasetSummary {
 /// Inspects `spec` synchronously (reads annotation files: call from a worker thread for folders).
 DatasetSummary inspectDataset(const QString& spec);
 
-/// Counts images, annotations and categories of one COCO annotation file without building a DOM.
+/// Reads one COCO annotation file with CocoIndex (streaming, compact) and summarises it.
 SplitSummary countCocoSplit(const QString& annotationFile, const QString& name);
 
 /// Runs inspectDataset() on the global thread pool; only the latest request's result is delivered.

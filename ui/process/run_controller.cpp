@@ -160,7 +160,7 @@ bool RunController::start(const RunConfig& config, StartMode mode, QString* erro
 }
 
 void RunController::launch() {
-    LaunchSpec spec;
+    TrainerLaunch spec;
     spec.program = m_trainerPath;
     spec.arguments = m_pendingArgs;
     spec.workingDirectory = m_runDir;

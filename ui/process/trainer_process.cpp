@@ -47,7 +47,7 @@ QProcessTrainer::~QProcessTrainer() {
     m_process->waitForFinished(2000);
 }
 
-void QProcessTrainer::start(const LaunchSpec& spec) {
+void QProcessTrainer::start(const TrainerLaunch& spec) {
     m_process->setProgram(spec.program);
     m_process->setArguments(spec.arguments);
     m_process->setProcessEnvironment(spec.environment);

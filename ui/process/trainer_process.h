@@ -11,7 +11,7 @@
 
 namespace studio::ui {
 
-struct LaunchSpec {
+struct TrainerLaunch {
     QString program;
     QStringList arguments;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
@@ -25,7 +25,7 @@ public:
     ~TrainerProcess() override = default;
 
     /// Starts the program; the outcome arrives as started() or failedToStart(). GUI thread.
-    virtual void start(const LaunchSpec& spec) = 0;
+    virtual void start(const TrainerLaunch& spec) = 0;
     /// Writes to the child's stdin; returns false when it is not running or the pipe is closed.
     virtual bool write(const QByteArray& bytes) = 0;
     /// SIGINT to the child's process group (the trainer checkpoints and exits).
@@ -55,7 +55,7 @@ public:
     explicit QProcessTrainer(QObject* parent = nullptr);
     ~QProcessTrainer() override;
 
-    void start(const LaunchSpec& spec) override;
+    void start(const TrainerLaunch& spec) override;
     bool write(const QByteArray& bytes) override;
     void interrupt() override;
     void kill() override;
