@@ -60,6 +60,7 @@ MonitorView::MonitorView(MetricStore* store, QWidget* parent) : QWidget(parent),
     map->addGraph({QStringLiteral("map/ema/50_95"), tr("EMA mAP 50:95"), kPalette[1], Qt::DashLine, false, true});
     map->addGraph({QStringLiteral("map/ema/50"), tr("EMA mAP 50"), kPalette[4], Qt::DashLine, false, true});
     map->setEmptyText(tr("No evaluation yet (after each epoch)"));
+    map->setLegendAlignment(Qt::AlignBottom | Qt::AlignRight);  // mAP rises towards the top right
     auto* speed = new PlotPanel(tr("Throughput"), PlotPanel::XKind::Step, tr("images / s"), store, training);
     speed->addGraph({QStringLiteral("throughput/imgs_per_s"), tr("images/s"), kPalette[2]});
     speed->addGraph({QStringLiteral("throughput/data_wait_ms"), tr("data wait (ms)"), kPalette[1], Qt::SolidLine, true});

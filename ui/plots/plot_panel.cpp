@@ -111,6 +111,10 @@ void PlotPanel::setEmptyText(const QString& text) {
     updateEmptyState();
 }
 
+void PlotPanel::setLegendAlignment(Qt::Alignment alignment) {
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, alignment);
+}
+
 void PlotPanel::addGraph(const GraphSpec& spec) { bindGraph(spec); }
 
 void PlotPanel::setAutoGraph(std::function<std::optional<GraphSpec>(const QString&)> factory) {

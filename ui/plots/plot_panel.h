@@ -43,6 +43,8 @@ public:
     /// Log-scale y axis (losses, learning rate); offered as a checkbox when `offer`.
     void setLogY(bool on, bool offer = true);
     void setEmptyText(const QString& text);
+    /// Where the legend sits inside the plot (top right by default; bottom right for rising curves).
+    void setLegendAlignment(Qt::Alignment alignment);
 
     /// Saves the plot as PNG (width/height 0 = current size). GUI thread.
     bool exportPng(const QString& path, int width = 0, int height = 0);
