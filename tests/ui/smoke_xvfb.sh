@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Xvfb smoke test: start rfdetr-studio on a real X server with the demo dataset and a recorded run, let it
-# render, save a screenshot, and check the PNG. Usage: smoke_xvfb.sh STUDIO EVENTS_JSONL OUT_PNG
+# render, save a screenshot and export every plot, and check the PNGs. Usage: smoke_xvfb.sh STUDIO EVENTS_JSONL OUT_PNG
 set -euo pipefail
 studio=$1 events=$2 out=$3
 work=$(mktemp -d)
@@ -11,7 +11,10 @@ rm -f "$out"
 # A private home: the smoke test never reads or writes the user's settings.
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share" \
   xvfb-run -a -s "-screen 0 1600x1000x24" \
-  "$studio" --dataset demo --open-run "$work/run" --screenshot "$out" --screenshot-delay 1000
+  "$studio" --dataset demo --open-run "$work/run" --screenshot "$out" --screenshot-delay 1000 \
+  --export-plots "$work/plots"
+n=$(ls "$work/plots"/*.png | wc -l)
+[ "$n" -eq 8 ] || { echo "expected 8 exported plots, got $n" >&2; exit 1; }
 python3 - "$out" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()

@@ -77,7 +77,9 @@ private slots:
         QCOMPARE(store.gpuCount(), 2);
         QCOMPARE(store.gpuNames().at(1), QString("NVIDIA H100 80GB HBM3"));
         const Series* mem1 = store.series("gpu1/mem_gb");
-        QCOMPARE(mem1->keys.size(), 32);
+        QCOMPARE(mem1->keys.size(), 33);  // 22 + 10 samples and a gap between the runs
+        QVERIFY(std::isnan(mem1->values[22]));
+        QCOMPARE(store.nonFinitePoints(), 1LL);  // gaps are not non-finite losses
         QCOMPARE(mem1->keys.front(), 0.0);  // seconds since the first sample
         QVERIFY(std::fabs(mem1->values.front() - (61234 + 800) / 1024.0) < 1e-9);
         QCOMPARE(store.series("gpu0/power_w")->values.front(), 590.0);

@@ -15,6 +15,9 @@ void addStudioOptions(QCommandLineParser& parser) {
     parser.addOption({QStringLiteral("trainer"), QObject::tr("rfdetr-train to use in this session."), QObject::tr("FILE")});
     parser.addOption({QStringLiteral("screenshot"), QObject::tr("Save a PNG of the window after start-up and exit."),
                       QObject::tr("FILE")});
+    parser.addOption({QStringLiteral("export-plots"),
+                      QObject::tr("Write every plot (of the run given with --open-run) as PNG into DIR and exit."),
+                      QObject::tr("DIR")});
     parser.addOption({QStringLiteral("screenshot-delay"), QObject::tr("Milliseconds to wait before the screenshot."),
                       QObject::tr("MS"), QStringLiteral("1500")});
 }
@@ -26,6 +29,7 @@ StudioOptions studioOptions(const QCommandLineParser& parser, QString* error) {
     o.openRun = parser.value(QStringLiteral("open-run"));
     o.trainer = parser.value(QStringLiteral("trainer"));
     o.screenshot = parser.value(QStringLiteral("screenshot"));
+    o.exportPlots = parser.value(QStringLiteral("export-plots"));
     bool ok = false;
     o.screenshotDelayMs = parser.value(QStringLiteral("screenshot-delay")).toInt(&ok);
     if (error) error->clear();

@@ -1,6 +1,7 @@
 #pragma once
 // rfdetr-studio's command line: --help, --version, --dataset, --output-dir, --open-run, --trainer,
-// --screenshot FILE (render the window and exit: scripts/studio.sh and the Xvfb smoke test use it).
+// --screenshot FILE (render the window and exit: scripts/studio.sh and the Xvfb smoke test use it),
+// --export-plots DIR (write every plot of the opened run as PNG and exit).
 #include <QCommandLineParser>
 #include <QString>
 
@@ -12,6 +13,7 @@ struct StudioOptions {
     QString openRun;      // run folder to open at start
     QString trainer;      // rfdetr-train path for this session
     QString screenshot;   // PNG to write, then exit
+    QString exportPlots;  // folder: write every plot as PNG, then exit
     int screenshotDelayMs = 1500;
 };
 

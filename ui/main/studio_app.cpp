@@ -12,6 +12,7 @@
 #include "studio_version.h"
 #include "ui/main/command_line.h"
 #include "ui/main/main_window.h"
+#include "ui/plots/monitor_view.h"
 
 namespace studio::ui {
 
@@ -19,20 +20,30 @@ namespace {
 
 // Waits until the window has settled (trainer checked, dataset read, run history loaded) or a deadline,
 // then grabs it to `path` and quits with 0 on success.
-void scheduleScreenshot(MainWindow* w, const QString& path, int delayMs) {
+void scheduleScreenshot(MainWindow* w, const QString& path, const QString& plotsDir, int delayMs) {
     auto* clock = new QElapsedTimer;
     clock->start();
     auto* timer = new QTimer(w);
     timer->setInterval(100);
-    QObject::connect(timer, &QTimer::timeout, w, [w, path, delayMs, clock, timer] {
+    QObject::connect(timer, &QTimer::timeout, w, [w, path, plotsDir, delayMs, clock, timer] {
         if (clock->elapsed() < delayMs || (!w->settled() && clock->elapsed() < delayMs + 20000)) return;
         timer->stop();
         delete clock;
-        QDir().mkpath(QFileInfo(path).absolutePath());
-        const bool ok = w->grab().save(path, "PNG");
-        std::fprintf(ok ? stdout : stderr, ok ? "rfdetr-studio: screenshot saved to %s\n"
-                                              : "rfdetr-studio: could not write the screenshot %s\n",
-                     qPrintable(path));
+        bool ok = true;
+        if (!path.isEmpty()) {
+            QDir().mkpath(QFileInfo(path).absolutePath());
+            const bool saved = w->grab().save(path, "PNG");
+            std::fprintf(saved ? stdout : stderr, saved ? "rfdetr-studio: screenshot saved to %s\n"
+                                                        : "rfdetr-studio: could not write the screenshot %s\n",
+                         qPrintable(path));
+            ok = ok && saved;
+        }
+        if (!plotsDir.isEmpty()) {
+            const QStringList files = w->monitor()->exportAll(plotsDir);
+            for (const QString& f : files) std::printf("rfdetr-studio: plot saved to %s\n", qPrintable(f));
+            if (files.isEmpty()) std::fprintf(stderr, "rfdetr-studio: could not write plots into %s\n", qPrintable(plotsDir));
+            ok = ok && !files.isEmpty();
+        }
         QCoreApplication::exit(ok ? 0 : 1);
     });
     timer->start();
@@ -76,7 +87,8 @@ int runStudioApp(int argc, char** argv) {
     if (!opts.outputDir.isEmpty()) window.setOutputDir(opts.outputDir);
     window.show();
     if (!opts.openRun.isEmpty() && !window.openRun(opts.openRun)) return 2;
-    if (!opts.screenshot.isEmpty()) scheduleScreenshot(&window, opts.screenshot, opts.screenshotDelayMs);
+    if (!opts.screenshot.isEmpty() || !opts.exportPlots.isEmpty())
+        scheduleScreenshot(&window, opts.screenshot, opts.exportPlots, opts.screenshotDelayMs);
     return app.exec();
 }
 

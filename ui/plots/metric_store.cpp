@@ -13,6 +13,7 @@ void MetricStore::clear() {
     m_gpuNames.clear();
     m_gpuCount = 0;
     m_gpuT0 = -1;
+    m_gpuLastT = -1;
     m_stepsPerEpoch = 0;
     m_lastStep = -1;
     m_lastEpoch = -1;
@@ -21,7 +22,7 @@ void MetricStore::clear() {
     emit cleared();
 }
 
-void MetricStore::append(const QString& name, double key, double value) {
+void MetricStore::append(const QString& name, double key, double value, bool gap) {
     auto it = m_series.find(name);
     if (it == m_series.end()) {
         it = m_series.insert(name, Series{});
@@ -37,7 +38,7 @@ void MetricStore::append(const QString& name, double key, double value) {
         ++s.generation;
     }
     if (!std::isfinite(value)) {
-        ++m_nonFinite;
+        if (!gap) ++m_nonFinite;
         value = std::nan("");  // a gap in the line
     }
     s.keys.push_back(key);
@@ -69,8 +70,17 @@ void MetricStore::addEvents(const std::vector<Event>& events) {
             }
             m_lastEpoch = std::max(m_lastEpoch, ev->epoch);
         } else if (const auto* g = std::get_if<GpuEvent>(&e)) {
+            constexpr double kGapS = 30.0;  // samples come every second; a longer silence is a pause
             if (m_gpuT0 < 0) m_gpuT0 = g->t;
             const double k = g->t - m_gpuT0;
+            if (m_gpuLastT >= 0 && g->t - m_gpuLastT > kGapS) {
+                for (int i = 0; i < m_gpuCount; ++i) {
+                    for (const char* metric : {"util", "mem_gb", "temp_c", "power_w"})
+                        append(QStringLiteral("gpu%1/%2").arg(i).arg(QLatin1String(metric)), m_gpuLastT - m_gpuT0 + 1e-3,
+                               std::nan(""), true);
+                }
+            }
+            m_gpuLastT = std::max(m_gpuLastT, g->t);
             for (const auto& s : g->gpus) {
                 const QString p = QStringLiteral("gpu%1/").arg(s.index);
                 if (s.index >= m_gpuCount) {

@@ -5,7 +5,8 @@
 //
 // Series names:  train/loss/<term>  (key: optimiser step)     lr, throughput/imgs_per_s, throughput/data_wait_ms
 //                val/loss/<term>    (key: last step of the epoch)            map/<regular|ema>/<50_95|50> (key: epoch, from 1)
-//                gpu<i>/<util|mem_gb|temp_c|power_w>          (key: seconds since the first GPU sample)
+//                gpu<i>/<util|mem_gb|temp_c|power_w>          (key: seconds since the first GPU sample;
+//                                                              a pause > 30 s, e.g. stop + resume, is a gap)
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -52,13 +53,14 @@ signals:
     void cleared();
 
 private:
-    void append(const QString& name, double key, double value);
+    void append(const QString& name, double key, double value, bool gap = false);
 
     QHash<QString, Series> m_series;
     QStringList m_order;
     QStringList m_gpuNames;
     int m_gpuCount = 0;
     double m_gpuT0 = -1;
+    double m_gpuLastT = -1;
     long long m_stepsPerEpoch = 0;
     long long m_lastStep = -1;
     int m_lastEpoch = -1;

@@ -284,7 +284,15 @@ bool PlotPanel::eventFilter(QObject* watched, QEvent* event) {
 }
 
 bool PlotPanel::exportPng(const QString& path, int width, int height) {
-    return m_plot->savePng(path, width, height, 1.0, -1);
+    // The exported image carries its title (on screen it sits in the panel's tool row).
+    auto* title = new QCPTextElement(m_plot, m_title, QFont(font().family(), font().pointSize() + 2, QFont::Bold));
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, title);
+    const bool ok = m_plot->savePng(path, width, height, 1.0, -1);
+    m_plot->plotLayout()->remove(title);
+    m_plot->plotLayout()->simplify();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    return ok;
 }
 
 void PlotPanel::exportWithDialog() {
