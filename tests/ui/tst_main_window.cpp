@@ -171,14 +171,19 @@ private slots:
     }
     void settingsSurviveARestart() {
         FakeTrainerProcess::Record rec;
+        QTemporaryDir dataset;
         {
             MainWindow w(fakeFactory(&rec), m_trainer);
             w.configModel()->setFieldText("epochs", "42");
+            w.setDataset(dataset.path());
             w.configModel()->setFieldText("hf_token", "hf_do_not_store");
             w.close();
         }
         MainWindow again(fakeFactory(&rec), m_trainer);
         QCOMPARE(again.configModel()->config().epochs, 42);
+        // The dataset picker must show the folder, not overwrite it while laying out its radio buttons.
+        QCOMPARE(QString::fromStdString(again.configModel()->config().dataset), dataset.path());
+        QCOMPARE(child<QLineEdit>(&again, "datasetFolder")->text(), dataset.path());
         QVERIFY(again.configModel()->config().hfToken.empty());
     }
 };

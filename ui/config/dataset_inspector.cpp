@@ -64,7 +64,7 @@ DatasetSummary inspectDataset(const QString& spec) {
     d.kind = DatasetSummary::Kind::Folder;
     const QFileInfo root(spec);
     if (!root.exists() || !root.isDir()) {
-        d.text = QObject::tr("Not a folder");  // validateRunConfig reports the details
+        d.text.clear();  // validateRunConfig reports what is wrong with the path
         return d;
     }
     auto split = [&](const QString& name) {

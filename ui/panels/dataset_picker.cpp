@@ -24,8 +24,8 @@ DatasetPicker::DatasetPicker(RunConfigModel* model, QWidget* parent)
     m_demo->setToolTip(tr("Synthetic form pages with text fields, checkboxes and signatures: trains on a CPU in minutes"));
     m_folder = new QRadioButton(tr("COCO &folder"), this);
     m_hub = new QRadioButton(tr("&Hugging Face"), this);
-    auto* group = new QButtonGroup(this);
-    for (auto* b : {m_demo, m_folder, m_hub}) group->addButton(b);
+    m_group = new QButtonGroup(this);
+    for (auto* b : {m_demo, m_folder, m_hub}) m_group->addButton(b);
     m_folderEdit = new QLineEdit(this);
     m_folderEdit->setObjectName(QStringLiteral("datasetFolder"));
     m_folderEdit->setPlaceholderText(tr("folder with train/ valid/ test/"));
@@ -65,10 +65,11 @@ DatasetPicker::DatasetPicker(RunConfigModel* model, QWidget* parent)
         if (spec == m_inspected) return;
         m_inspected = spec;
         m_summary->setText(tr("Reading…"));
+        m_summary->setVisible(true);
         m_inspector->inspect(spec);
     });
     connect(m_inspector, &DatasetInspector::inspected, this, &DatasetPicker::onInspected);
-    connect(group, &QButtonGroup::buttonToggled, this, [this](QAbstractButton*, bool on) {
+    connect(m_group, &QButtonGroup::buttonToggled, this, [this](QAbstractButton*, bool on) {
         if (on) writeSpec();
     });
     connect(m_folderEdit, &QLineEdit::textEdited, this, [this] {
@@ -114,15 +115,16 @@ void DatasetPicker::writeSpec() {
 
 void DatasetPicker::syncFromModel() {
     const QString spec = QString::fromStdString(m_model->config().dataset);
-    const QSignalBlocker b1(m_demo), b2(m_folder), b3(m_hub);
+    // The group emits buttonToggled itself: block it too, or checking a button would write the old text back.
+    const QSignalBlocker b0(m_group), b1(m_demo), b2(m_folder), b3(m_hub);
     if (spec == QLatin1String("demo")) {
         m_demo->setChecked(true);
     } else if (spec.startsWith(QLatin1String("hf:"))) {
-        m_hub->setChecked(true);
         if (!m_hubEdit->hasFocus()) m_hubEdit->setText(spec);
+        m_hub->setChecked(true);
     } else {
-        m_folder->setChecked(true);
         if (!m_folderEdit->hasFocus()) m_folderEdit->setText(spec);
+        m_folder->setChecked(true);
     }
     if (spec != m_inspected) m_debounce.start();
 }
@@ -130,6 +132,7 @@ void DatasetPicker::syncFromModel() {
 void DatasetPicker::onInspected(const DatasetSummary& summary) {
     if (summary.spec != QString::fromStdString(m_model->config().dataset)) return;  // stale
     m_summary->setText(summary.text);
+    m_summary->setVisible(!summary.text.isEmpty());
     m_model->setExternalProblems(QStringLiteral("dataset"), summary.problems);
     m_model->setTrainImages(summary.trainImages());
 }

@@ -37,6 +37,7 @@ private:
 
     RunConfigModel* m_model;
     DatasetInspector* m_inspector;
+    QButtonGroup* m_group;
     QRadioButton* m_demo;
     QRadioButton* m_folder;
     QRadioButton* m_hub;

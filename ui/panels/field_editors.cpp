@@ -194,7 +194,13 @@ void FieldRow::showProblems() {
     const bool invalid = !problems.isEmpty();
     if (m_editor->property("invalid").toBool() != invalid) {
         m_editor->setProperty("invalid", invalid);
-        m_editor->setStyleSheet(invalid ? QStringLiteral("border: 1px solid #c62828;") : QString());
+        // A tinted background through the palette keeps the style's own frame and arrows intact.
+        QPalette pal = m_editor->parentWidget() ? m_editor->parentWidget()->palette() : QPalette();
+        if (invalid) {
+            pal.setColor(QPalette::Base, QColor(0xfd, 0xec, 0xea));
+            pal.setColor(QPalette::Button, QColor(0xfd, 0xec, 0xea));
+        }
+        m_editor->setPalette(pal);
     }
 }
 
