@@ -7,6 +7,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -51,6 +52,7 @@ private slots:
         qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
         QCoreApplication::setOrganizationName("rfdetr-studio-tests");
         QCoreApplication::setApplicationName("tst_main_window");
+        QSettings().clear();  // test-mode settings persist between runs: start from a first launch
         // A stand-in trainer that reports the right version; runs go to the fake process anyway.
         m_trainer = m_home.path() + "/rfdetr-train";
         QFile f(m_trainer);
@@ -59,6 +61,8 @@ private slots:
         f.close();
         f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     }
+
+    void cleanupTestCase() { QSettings().clear(); }
 
     void typingUpdatesTheCalculator() {
         FakeTrainerProcess::Record rec;
