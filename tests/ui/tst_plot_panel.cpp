@@ -107,6 +107,31 @@ private slots:
         const QImage img(path);
         QCOMPARE(img.size(), QSize(800, 500));
     }
+    void smoothingIsTensorBoardsDebiasedEma() {
+        Smoother sm{0.5};
+        QCOMPARE(sm.next(1.0), 1.0);           // debiased: the first value is itself
+        QCOMPARE(sm.next(3.0), 7.0 / 3);  // (0.5*0.5 + 0.5*3) / (1 - 0.5^2)
+        QVERIFY(std::isnan(sm.next(std::nan(""))));
+        QCOMPARE(sm.count, 2LL);                // a gap leaves the average alone
+        MetricStore store;
+        PlotPanel panel("Loss", PlotPanel::XKind::Step, "loss", &store);
+        GraphSpec g{"train/loss/total", "total", Qt::blue};
+        g.smoothable = true;
+        panel.addGraph(g);
+        panel.enableSmoothing(0.5);
+        store.addEvent(step(1, 1.0));
+        panel.flush();
+        store.addEvent(step(2, 3.0));
+        panel.flush();
+        QCOMPARE(panel.smoothedValues("train/loss/total"), (QVector<double>{1.0, 7.0 / 3}));
+        QCOMPARE(panel.plot()->graphCount(), 2);  // raw (faint) + smoothed
+        panel.setSmoothing(0.0);                    // off: raw only
+        QCOMPARE(panel.plot()->graphCount(), 1);
+        QVERIFY(panel.smoothedValues("train/loss/total").isEmpty());
+        panel.setSmoothing(0.9);                    // recomputed from the drawn raw values
+        QCOMPARE(panel.smoothedValues("train/loss/total").size(), 2);
+        QCOMPARE(panel.smoothedValues("train/loss/total").front(), 1.0);
+    }
     void clearEmptiesTheGraphs() {
         MetricStore store;
         PlotPanel panel("Loss", PlotPanel::XKind::Step, "loss", &store);

@@ -41,10 +41,13 @@ MonitorView::MonitorView(MetricStore* store, QWidget* parent) : QWidget(parent),
     auto* tg = new QGridLayout(training);
     tg->setContentsMargins(2, 2, 2, 2);
     auto* loss = new PlotPanel(tr("Loss"), PlotPanel::XKind::Step, tr("loss"), store, training);
+    loss->enableSmoothing(0.6);  // TensorBoard's default; before the graphs so the legend keeps their order
     const char* terms[] = {"total", "ce", "bbox", "giou"};
     for (int i = 0; i < 4; ++i) {
         const QString t = QString::fromLatin1(terms[i]);
-        loss->addGraph({QStringLiteral("train/loss/") + t, tr("train %1").arg(t), kPalette[i]});
+        GraphSpec g{QStringLiteral("train/loss/") + t, tr("train %1").arg(t), kPalette[i]};
+        g.smoothable = true;
+        loss->addGraph(g);
     }
     for (int i = 0; i < 4; ++i) {
         const QString t = QString::fromLatin1(terms[i]);

@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
+#include <QSlider>
 #include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -26,6 +27,14 @@ QString formatValue(double v) {
 }
 }  // namespace
 
+double Smoother::next(double value) {
+    if (!std::isfinite(value)) return value;
+    last = last * weight + (1.0 - weight) * value;
+    ++count;
+    const double debias = weight > 0 ? 1.0 - std::pow(weight, double(count)) : 1.0;
+    return debias > 0 ? last / debias : value;
+}
+
 PlotPanel::PlotPanel(const QString& title, XKind x, const QString& yLabel, MetricStore* store, QWidget* parent)
     : QWidget(parent), m_title(title), m_xKind(x), m_store(store) {
     auto* layout = new QVBoxLayout(this);
@@ -35,6 +44,20 @@ PlotPanel::PlotPanel(const QString& title, XKind x, const QString& yLabel, Metri
     auto* titleLabel = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()), this);
     bar->addWidget(titleLabel);
     bar->addStretch();
+    m_smoothSlider = new QSlider(Qt::Horizontal, this);
+    m_smoothSlider->setObjectName(QStringLiteral("smoothing"));
+    m_smoothSlider->setRange(0, 99);
+    m_smoothSlider->setFixedWidth(90);
+    m_smoothSlider->setVisible(false);
+    m_smoothSlider->setToolTip(tr("Smoothing of the per-step curves (exponential moving average, as TensorBoard); "
+                                  "the raw values stay visible, faint"));
+    connect(m_smoothSlider, &QSlider::valueChanged, this, [this](int v) { setSmoothing(v / 100.0); });
+    auto* smoothLabel = new QLabel(tr("Smoothing"), this);
+    smoothLabel->setBuddy(m_smoothSlider);
+    smoothLabel->setVisible(false);
+    m_smoothSlider->setProperty("label", QVariant::fromValue<QObject*>(smoothLabel));
+    bar->addWidget(smoothLabel);
+    bar->addWidget(m_smoothSlider);
     m_logBox = new QCheckBox(tr("Log scale"), this);
     m_logBox->setVisible(false);
     m_logBox->setToolTip(tr("Logarithmic y axis"));
@@ -117,6 +140,64 @@ void PlotPanel::setLegendAlignment(Qt::Alignment alignment) {
 
 void PlotPanel::addGraph(const GraphSpec& spec) { bindGraph(spec); }
 
+void PlotPanel::enableSmoothing(double weight) {
+    m_smoothSlider->setVisible(true);
+    if (auto* label = qobject_cast<QWidget*>(m_smoothSlider->property("label").value<QObject*>())) label->setVisible(true);
+    m_smoothSlider->setValue(qRound(weight * 100));
+    setSmoothing(weight);
+}
+
+void PlotPanel::setSmoothing(double weight) {
+    m_smoothing = qBound(0.0, weight, 0.99);
+    if (m_smoothSlider->value() != qRound(m_smoothing * 100)) {
+        const QSignalBlocker block(m_smoothSlider);
+        m_smoothSlider->setValue(qRound(m_smoothing * 100));
+    }
+    for (auto& b : m_graphs) {
+        restyle(b);
+        rebuildSmoothed(b);
+    }
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void PlotPanel::restyle(Bound& b) {
+    const bool smoothing = b.spec.smoothable && m_smoothing > 0;
+    if (smoothing && !b.smooth) {
+        b.smooth = m_plot->addGraph(m_plot->xAxis, b.graph->valueAxis());
+        b.smooth->setPen(QPen(b.spec.color, 1.5, b.spec.style));
+        b.smooth->setName(b.spec.label);
+        b.graph->removeFromLegend();
+    } else if (!smoothing && b.smooth) {
+        m_plot->removeGraph(b.smooth);
+        b.smooth = nullptr;
+        b.graph->addToLegend();
+    }
+    // Raw values faint under a smoothed line (a lighter colour, not alpha: cheaper to draw).
+    b.graph->setPen(QPen(smoothing ? b.spec.color.lighter(175) : b.spec.color, 1, b.spec.style));
+}
+
+void PlotPanel::rebuildSmoothed(Bound& b) {
+    if (!b.smooth) return;
+    b.smoother = Smoother{m_smoothing};
+    QVector<double> keys, values;
+    keys.reserve(b.graph->dataCount());
+    values.reserve(b.graph->dataCount());
+    for (auto it = b.graph->data()->constBegin(); it != b.graph->data()->constEnd(); ++it) {
+        keys << it->key;
+        values << b.smoother.next(it->value);
+    }
+    b.smooth->setData(keys, values, true);
+}
+
+QVector<double> PlotPanel::smoothedValues(const QString& series) const {
+    QVector<double> out;
+    for (const auto& b : m_graphs) {
+        if (b.spec.series != series || !b.smooth) continue;
+        for (auto it = b.smooth->data()->constBegin(); it != b.smooth->data()->constEnd(); ++it) out << it->value;
+    }
+    return out;
+}
+
 void PlotPanel::setAutoGraph(std::function<std::optional<GraphSpec>(const QString&)> factory) {
     m_autoGraph = std::move(factory);
     if (m_store) {
@@ -133,7 +214,8 @@ void PlotPanel::bindGraph(const GraphSpec& spec) {
     g->setPen(pen);
     if (spec.scatter) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, spec.color, spec.color, 5));
     g->setAdaptiveSampling(true);
-    m_graphs.push_back({spec, g, 0, 0});
+    m_graphs.push_back({spec, g, 0, 0, nullptr, Smoother{m_smoothing}});
+    restyle(m_graphs.back());
     scheduleUpdate();
 }
 
@@ -150,6 +232,8 @@ void PlotPanel::onCleared() {
         b.graph->data()->clear();
         b.shown = 0;
         b.generation = 0;
+        if (b.smooth) b.smooth->data()->clear();
+        b.smoother.reset();
     }
     m_follow = true;
     scheduleUpdate();
@@ -194,12 +278,20 @@ void PlotPanel::flush() {
         if (!s) continue;
         if (s->generation != b.generation) {  // the series was rewound: redraw it whole
             b.graph->data()->clear();
+            if (b.smooth) b.smooth->data()->clear();
+            b.smoother.reset();
             b.shown = 0;
             b.generation = s->generation;
         }
         const int n = static_cast<int>(s->keys.size());
         if (n > b.shown) {
-            b.graph->addData(s->keys.mid(b.shown), s->values.mid(b.shown), true);
+            const QVector<double> keys = s->keys.mid(b.shown), values = s->values.mid(b.shown);
+            b.graph->addData(keys, values, true);
+            if (b.smooth) {
+                QVector<double> smoothed(values.size());
+                for (int i = 0; i < values.size(); ++i) smoothed[i] = b.smoother.next(values[i]);
+                b.smooth->addData(keys, smoothed, true);
+            }
             b.shown = n;
             any = true;
         }

@@ -16,6 +16,7 @@ class QCustomPlot;
 class QCPGraph;
 class QCheckBox;
 class QLabel;
+class QSlider;
 
 namespace studio::ui {
 
@@ -28,6 +29,17 @@ struct GraphSpec {
     Qt::PenStyle style = Qt::SolidLine;
     bool rightAxis = false;
     bool scatter = false;        // per-epoch metrics: points joined by lines
+    bool smoothable = false;     // noisy per-step series: drawn faint with a smoothed line on top
+};
+
+/// TensorBoard's debiased exponential moving average: `state` carries the running value and count.
+struct Smoother {
+    double weight = 0.6;
+    double last = 0;
+    long long count = 0;
+    /// Next smoothed value (NaN passes through as a gap and leaves the average unchanged).
+    double next(double value);
+    void reset() { last = 0; count = 0; }
 };
 
 class PlotPanel : public QWidget {
@@ -45,6 +57,10 @@ public:
     void setEmptyText(const QString& text);
     /// Where the legend sits inside the plot (top right by default; bottom right for rising curves).
     void setLegendAlignment(Qt::Alignment alignment);
+    /// Shows a smoothing slider (0 = raw … 0.99) for the smoothable graphs; `weight` is its start value.
+    void enableSmoothing(double weight);
+    void setSmoothing(double weight);
+    double smoothing() const { return m_smoothing; }
 
     /// Saves the plot as PNG (width/height 0 = current size). GUI thread.
     bool exportPng(const QString& path, int width = 0, int height = 0);
@@ -52,6 +68,8 @@ public:
     QString title() const { return m_title; }
     /// Replots requested so far (tests check the coalescing).
     int replotCount() const { return m_replots; }
+    /// The smoothed line's values for `series` (empty if it has none).
+    QVector<double> smoothedValues(const QString& series) const;
     /// Points currently drawn by the graph of `series` (-1 if not bound).
     int pointCount(const QString& series) const;
     /// The hover text at plot x coordinate `key` ("" if no data).
@@ -75,7 +93,11 @@ private:
         QCPGraph* graph = nullptr;
         int shown = 0;
         int generation = 0;
+        QCPGraph* smooth = nullptr;
+        Smoother smoother;
     };
+    void restyle(Bound& b);
+    void rebuildSmoothed(Bound& b);
     void bindGraph(const GraphSpec& spec);
     void onSeriesAdded(const QString& name);
     void onCleared();
@@ -87,6 +109,8 @@ private:
     QPointer<MetricStore> m_store;
     QCustomPlot* m_plot = nullptr;
     QCheckBox* m_logBox = nullptr;
+    QSlider* m_smoothSlider = nullptr;
+    double m_smoothing = 0;   // 0 = off
     QLabel* m_empty = nullptr;
     QTimer m_coalesce;
     QVector<Bound> m_graphs;
