@@ -14,7 +14,13 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/run/run_folder.h"
 #include "fake_trainer_process.h"
+#include "ui/main/app_settings.h"
 #include "studio_version.h"
 #include "ui/config/run_config_model.h"
 #include "ui/log/log_model.h"
@@ -172,6 +178,27 @@ private slots:
         QVERIFY(asked);
         QVERIFY(rec.detached);  // the trainer keeps running after the Studio exits
         delete w;
+    }
+    void reopeningReattachesToARunStillTraining() {
+        QTemporaryDir run;
+        QFile ev(run.path() + "/events.jsonl");
+        QVERIFY(ev.open(QIODevice::WriteOnly));
+        ev.write(R"({"v":1,"type":"step","epoch":0,"step":7,"t":1.0,"lr":1e-4,"loss":{"total":2.0}})" "\n");
+        ev.close();
+        const std::string lockPath = RunFolder{run.path().toStdString()}.lockFile();
+        const int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT, 0644);  // this test plays the trainer
+        QVERIFY(fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0);
+        FakeTrainerProcess::Record rec;
+        AppSettings().addRecentRun(run.path());
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        QVERIFY(w.reattachRunningRun());
+        QCOMPARE(w.controller()->state(), RunState::Watching);
+        QTRY_COMPARE(w.metrics()->lastStep(), 7LL);
+        QCOMPARE(QString::fromStdString(w.configModel()->config().outputDir), run.path());
+        ::close(fd);
+        QTRY_VERIFY_WITH_TIMEOUT(!isActive(w.controller()->state()), 5000);
+        AppSettings().removeRecentRun(run.path());
+        QVERIFY(!w.reattachRunningRun());
     }
     void settingsSurviveARestart() {
         FakeTrainerProcess::Record rec;

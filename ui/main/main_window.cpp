@@ -293,6 +293,16 @@ bool MainWindow::openRun(const QString& dir) {
     return true;
 }
 
+bool MainWindow::reattachRunningRun() {
+    for (const QString& dir : m_settings.recentRuns()) {
+        if (runIsLocked(dir.toStdString()) && openRun(dir)) {
+            showMessage(tr("Re-attached to the run still training in %1").arg(dir), 15000);
+            return true;
+        }
+    }
+    return false;
+}
+
 void MainWindow::setDataset(const QString& spec) { m_configPanel->datasetPicker()->setDataset(spec); }
 
 void MainWindow::setOutputDir(const QString& dir) { m_model->setFieldText(QStringLiteral("output_dir"), dir); }

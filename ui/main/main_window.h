@@ -51,6 +51,9 @@ public:
     bool startRun(StartMode mode);
     /// Opens a run folder: loads its config into the form and replays/follows its events.
     bool openRun(const QString& dir);
+    /// Re-attaches to the newest recent run that a trainer still holds (the Studio was closed with
+    /// "leave it running"); returns false when there is none.
+    bool reattachRunningRun();
     /// Sets the dataset as --dataset does.
     void setDataset(const QString& spec);
     void setOutputDir(const QString& dir);

@@ -86,7 +86,11 @@ int runStudioApp(int argc, char** argv) {
     if (!opts.dataset.isEmpty()) window.setDataset(opts.dataset);
     if (!opts.outputDir.isEmpty()) window.setOutputDir(opts.outputDir);
     window.show();
-    if (!opts.openRun.isEmpty() && !window.openRun(opts.openRun)) return 2;
+    if (!opts.openRun.isEmpty()) {
+        if (!window.openRun(opts.openRun)) return 2;
+    } else if (opts.screenshot.isEmpty()) {
+        window.reattachRunningRun();  // a run left running when the Studio was last closed
+    }
     if (!opts.screenshot.isEmpty() || !opts.exportPlots.isEmpty())
         scheduleScreenshot(&window, opts.screenshot, opts.exportPlots, opts.screenshotDelayMs);
     return app.exec();
