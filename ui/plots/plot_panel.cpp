@@ -27,14 +27,6 @@ QString formatValue(double v) {
 }
 }  // namespace
 
-double Smoother::next(double value) {
-    if (!std::isfinite(value)) return value;
-    last = last * weight + (1.0 - weight) * value;
-    ++count;
-    const double debias = weight > 0 ? 1.0 - std::pow(weight, double(count)) : 1.0;
-    return debias > 0 ? last / debias : value;
-}
-
 PlotPanel::PlotPanel(const QString& title, XKind x, const QString& yLabel, MetricStore* store, QWidget* parent)
     : QWidget(parent), m_title(title), m_xKind(x), m_store(store) {
     auto* layout = new QVBoxLayout(this);

@@ -12,6 +12,8 @@
 #include <functional>
 #include <optional>
 
+#include "ui/plots/smoother.h"
+
 class QCustomPlot;
 class QCPGraph;
 class QCheckBox;
@@ -30,16 +32,6 @@ struct GraphSpec {
     bool rightAxis = false;
     bool scatter = false;        // per-epoch metrics: points joined by lines
     bool smoothable = false;     // noisy per-step series: drawn faint with a smoothed line on top
-};
-
-/// TensorBoard's debiased exponential moving average: `state` carries the running value and count.
-struct Smoother {
-    double weight = 0.6;
-    double last = 0;
-    long long count = 0;
-    /// Next smoothed value (NaN passes through as a gap and leaves the average unchanged).
-    double next(double value);
-    void reset() { last = 0; count = 0; }
 };
 
 class PlotPanel : public QWidget {

@@ -1,19 +1,14 @@
 #include "ui/process/run_controller.h"
 
 #include <QDateTime>
-#include <QDir>
 #include <QFileInfo>
 #include <csignal>
 #include <sys/types.h>
 
-#include <nlohmann/json.hpp>
-
-#include "base/config/config_fields.h"
-#include "base/config/config_loader.h"
-#include "base/config/validate.h"
 #include "base/run/run_folder.h"
-#include "base/util/atomic_file.h"
+#include "ui/process/event_log.h"
 #include "ui/process/file_follower.h"
+#include "ui/process/run_folder_plan.h"
 
 namespace studio::ui {
 
@@ -88,32 +83,11 @@ bool RunController::start(const RunConfig& config, StartMode mode, QString* erro
     };
     if (isActive(m_state)) return refuse(tr("A run is already active; stop it first."));
     if (m_trainerPath.isEmpty()) return refuse(tr("No usable rfdetr-train: see Settings → Trainer."));
-    if (config.outputDir.empty()) return refuse(tr("Choose an output folder for the run."));
-    RunConfig cfg = config;
-    const QString dir = QFileInfo(QString::fromStdString(cfg.outputDir)).absoluteFilePath();
-    cfg.outputDir = dir.toStdString();
-    const auto writable = checkWritableDir(cfg.outputDir, "Output folder");
-    if (!writable.empty()) return refuse(QString::fromStdString(writable.front().toString()));
-    long long pid = 0;
-    if (runIsLocked(cfg.outputDir, &pid))
-        return refuse(tr("Another trainer (pid %1) is training in %2. Open the folder under Runs to watch it, or "
-                         "choose another output folder.").arg(pid).arg(dir));
-    if (mode == StartMode::Fresh && holdsRun(cfg.outputDir))
-        return refuse(tr("%1 already holds a run (events or checkpoints). Resume it, or choose a new output "
-                         "folder: a fresh start never overwrites a run.").arg(dir));
-    setResumeSetting(cfg, mode == StartMode::ResumeAuto ? "auto" : "");
-
-    nlohmann::json j = runConfigToJson(cfg, false);
-    for (const auto& f : configFields()) {
-        if (f.secret) j.erase(f.key);  // secrets travel only through the environment
-    }
-    const QString configPath = dir + QStringLiteral("/config.json");
-    try {
-        QDir().mkpath(dir);
-        writeFileAtomic(configPath.toStdString(), j.dump(2) + "\n");
-    } catch (const std::exception& e) {
-        return refuse(tr("Could not write the run's config: %1").arg(QString::fromStdString(e.what())));
-    }
+    RunFolderPlan plan = prepareRunFolder(config, mode == StartMode::ResumeAuto);
+    if (!plan.error.isEmpty()) return refuse(plan.error);
+    const RunConfig& cfg = plan.config;
+    const QString dir = plan.runDir;
+    const QString configPath = plan.configPath;
 
     m_config = cfg;
     m_runDir = dir;
@@ -160,18 +134,8 @@ bool RunController::start(const RunConfig& config, StartMode mode, QString* erro
 }
 
 void RunController::launch() {
-    TrainerLaunch spec;
-    spec.program = m_trainerPath;
-    spec.arguments = m_pendingArgs;
-    spec.workingDirectory = m_runDir;
-    // The seed's environment variables outrank config.json in the trainer: drop them so the values the
-    // user sees in the Studio are the values that train. The token goes only through the environment.
-    for (const auto& f : configFields()) {
-        if (!f.envVar.empty()) spec.environment.remove(QString::fromStdString(f.envVar));
-    }
-    for (const char* v : {"RESUME_CHECKPOINT"}) spec.environment.remove(QString::fromLatin1(v));
-    if (!m_config.hfToken.empty()) spec.environment.insert(QStringLiteral("HF_TOKEN"), QString::fromStdString(m_config.hfToken));
-
+    const TrainerLaunch spec = makeTrainerLaunch(m_trainerPath, m_pendingArgs, m_runDir, m_config,
+                                                 QProcessEnvironment::systemEnvironment());
     m_process = m_factory();
     TrainerProcess* p = m_process.get();
     connect(p, &TrainerProcess::started, this, [this] {
@@ -210,25 +174,8 @@ void RunController::handleEventLines(const QList<QByteArray>& lines, QList<LogLi
         }
         Event& e = *parsed.event;
         if (const auto* d = std::get_if<DoneEvent>(&e)) m_done = *d;
-        if (const auto* err = std::get_if<ErrorEvent>(&e)) {
-            m_lastError = *err;
-            QString text = QString::fromStdString(err->message);
-            if (!err->hint.empty()) text += tr(" (hint: %1)").arg(QString::fromStdString(err->hint));
-            if (err->rank != 0) text = tr("rank %1: %2").arg(err->rank).arg(text);
-            log->append({t, LogLevel::Error, QStringLiteral("event"), text});
-        } else if (const auto* l = std::get_if<LogEvent>(&e)) {
-            log->append({t, levelFromName(QString::fromStdString(l->level)), QStringLiteral("event"),
-                         QString::fromStdString(l->message)});
-        } else if (const auto* h = std::get_if<HelloEvent>(&e)) {
-            log->append({t, LogLevel::Info, QStringLiteral("event"),
-                         tr("Trainer %1 (pid %2) on %3 process(es)")
-                             .arg(QString::fromStdString(h->version)).arg(h->pid).arg(h->world)});
-        } else if (const auto* c = std::get_if<CheckpointEvent>(&e)) {
-            log->append({t, LogLevel::Info, QStringLiteral("event"),
-                         tr("Checkpoint %1 (epoch %2%3)")
-                             .arg(QString::fromStdString(c->path)).arg(c->epoch + 1)
-                             .arg(c->hasEma ? tr(", with EMA") : QString())});
-        }
+        if (const auto* err = std::get_if<ErrorEvent>(&e)) m_lastError = *err;
+        if (auto line = logLineForEvent(e, t)) log->append(*line);
         events.push_back(std::move(e));
     }
     m_eventCount += static_cast<long long>(events.size());
