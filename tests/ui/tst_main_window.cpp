@@ -155,6 +155,43 @@ private slots:
         QCOMPARE(w.controller()->state(), RunState::Stopped);
         QVERIFY(child<QPushButton>(&w, "startButton")->isEnabled());
     }
+    void resumeFromLatestEmaInOneClick() {
+        QTemporaryDir run;
+        QFile pth(run.path() + "/checkpoint.pth");
+        QVERIFY(pth.open(QIODevice::WriteOnly));
+        pth.write("PK");  // content is not read when a sidecar describes it
+        pth.close();
+        QFile side(run.path() + "/checkpoint.pth.json");
+        QVERIFY(side.open(QIODevice::WriteOnly));
+        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":11,"step":1200,"has_ema":true,)"
+                   R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"medium",)"
+                   R"("num_classes":4,"resumable":true})");
+        side.close();
+        QFile ev(run.path() + "/events.jsonl");
+        QVERIFY(ev.open(QIODevice::WriteOnly));
+        ev.write(R"({"v":1,"type":"step","epoch":11,"step":1200,"t":1.0,"lr":1e-4,"loss":{"total":2.0}})" "\n");
+        ev.close();
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        w.show();
+        waitForTrainer(w);
+        auto* resume = child<QPushButton>(&w, "resumeButton");
+        QVERIFY(!resume->isEnabled());
+        w.setOutputDir(run.path());
+        w.runPanel()->refreshResumePoint();
+        QVERIFY2(w.runPanel()->resumePoint().has_value(), "sidecar checkpoint not found");
+        QVERIFY(resume->isEnabled());
+        QVERIFY2(resume->text().startsWith(QString::fromUtf8("Resume from latest EMA — epoch 12 · ")), qPrintable(resume->text()));
+        QVERIFY(resume->text().endsWith(QString::fromUtf8("EMA ✓")));
+        QTest::mouseClick(resume, Qt::LeftButton);
+        QTRY_VERIFY(rec.live != nullptr);  // after the old events were replayed
+        QVERIFY(rec.spec.arguments.contains("--resume"));
+        QCOMPARE(w.metrics()->lastStep(), 1200LL);  // the old curve is there to be continued
+        rec.live->emitStarted();
+        rec.live->out(R"({"v":1,"type":"step","epoch":12,"step":1201,"t":2.0,"lr":1e-4,"loss":{"total":1.9}})" "\n");
+        QCOMPARE(w.metrics()->series("train/loss/total")->keys, (QVector<double>{1200, 1201}));
+        rec.live->exit(0);
+    }
     void closingDuringARunAsks() {
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
