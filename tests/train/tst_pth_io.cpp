@@ -102,6 +102,9 @@ private slots:
         QCOMPARE(args.at("neg").asInt(), int64_t(-7));
         QCOMPARE(QString::fromStdString(args.at("unicode_name").asString()), QString::fromUtf8("Formulär ✓"));
         QVERIFY(args.at("extra").at("nested").items()[1].isTuple());
+        QCOMPARE(args.at("np_float").asFloat(), 0.25);  // numpy scalars become plain numbers
+        QCOMPARE(args.at("np_int").asInt(), int64_t(-3));
+        QCOMPARE(args.at("np_bool").asBool(), true);
 
         const PyValue& opt = root.at("optimizer");
         const PyValue* state0 = opt.at("state").dictRef().find(PyValue(0));
@@ -162,10 +165,11 @@ private slots:
         QCOMPARE(v.items()[4].asString(), std::string("hi"));
         const std::string neg = std::string("\x80\x02\x8a\x02\x00\xff.", 7);  // LONG1 -256
         QCOMPARE(unpickle(neg).value.asInt(), int64_t(-256));
-        static const char kObj[] = "\x80\x02" "cnumpy\ndtype\n" "X\x02\x00\x00\x00" "f8" "\x85R.";
+        static const char kObj[] = "\x80\x02" "cmypkg\nThing\n" "X\x02\x00\x00\x00" "f8" "\x85R.";
         const std::string obj(kObj, sizeof kObj - 1);
         UnpickleResult r = unpickle(obj);
-        QCOMPARE(QString::fromStdString(r.value.typeName()), QString("numpy.dtype"));
+        QCOMPARE(QString::fromStdString(r.value.typeName()), QString("mypkg.Thing"));
+        QCOMPARE(QString::fromStdString(r.value.objectRef().args.at(0).asString()), QString("f8"));
         QCOMPARE(r.unknownClasses.size(), size_t(1));
         // Malformed input names the byte offset.
         bool threw = false;

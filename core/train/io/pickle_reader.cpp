@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <unordered_map>
 
 #include <ATen/ATen.h>
@@ -147,7 +148,7 @@ private:
     }
 
     void noteUnknown(const std::string& cls) {
-        if (cls == "argparse.Namespace") return;
+        if (cls == "argparse.Namespace" || cls == "numpy.dtype") return;  // attribute bag; numpy scalars' dtype
         if (std::find(m_unknown.begin(), m_unknown.end(), cls) == m_unknown.end()) m_unknown.push_back(cls);
     }
 
@@ -176,12 +177,35 @@ private:
             if (!args.empty() && args[0].isSequence()) set.objectRef().args[0] = PyValue::list(args[0].items());
             return set;
         }
+        if (name == "numpy.core.multiarray.scalar" || name == "numpy._core.multiarray.scalar") {
+            if (auto v = numpyScalar(args)) return *v;
+        }
         if (name == "copyreg._reconstructor" && !args.empty() && args[0].isGlobal()) {
             noteUnknown(args[0].asString());
             return PyValue::object(args[0].asString(), {}, true);
         }
         noteUnknown(name);
         return PyValue::object(name, std::move(args), false);
+    }
+
+    // numpy scalars (np.float64(0.1) in argparse args): scalar(dtype('f8', ...), raw bytes) -> float / int / bool.
+    // numpy pickles the native (little-endian here) bytes.
+    static std::optional<PyValue> numpyScalar(const PyList& args) {
+        if (args.size() < 2 || !args[0].isObject() || args[0].objectRef().args.empty() || !args[1].isBytes() ||
+            !args[0].objectRef().args[0].isString())
+            return std::nullopt;
+        const std::string& code = args[0].objectRef().args[0].asString();
+        const std::string& raw = args[1].asString();
+        auto read = [&raw](auto value) {
+            std::memcpy(&value, raw.data(), sizeof value);
+            return value;
+        };
+        if (code == "f8" && raw.size() == 8) return PyValue(read(double{}));
+        if (code == "f4" && raw.size() == 4) return PyValue(static_cast<double>(read(float{})));
+        if ((code == "i8" || code == "u8") && raw.size() == 8) return PyValue(read(std::int64_t{}));
+        if ((code == "i4" || code == "u4") && raw.size() == 4) return PyValue(static_cast<std::int64_t>(read(std::int32_t{})));
+        if (code == "b1" && raw.size() == 1) return PyValue(raw[0] != 0);
+        return std::nullopt;
     }
 
     // UTF-8 text whose code points are all < 256, back to the bytes they stand for.

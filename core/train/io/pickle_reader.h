@@ -1,7 +1,8 @@
 #pragma once
 // A small pickle virtual machine (protocols 0-5, everything torch.save and Python's pickle emit for plain
 // data) that builds a PyValue tree instead of Python objects. Known callables are evaluated
-// (torch._utils._rebuild_tensor_v2, _rebuild_parameter, collections.OrderedDict, _codecs.encode, set);
+// (torch._utils._rebuild_tensor_v2, _rebuild_parameter, collections.OrderedDict, _codecs.encode, set,
+// numpy scalars);
 // instances of any other class become PyValue objects carrying the class name, constructor arguments and
 // BUILD state (argparse.Namespace is one of those: an attribute bag). Nothing is ever executed.
 #include <functional>

@@ -5,7 +5,7 @@ rfdetr_like.pth has the layout of a checkpoint rfdetr's training writes: Ordered
 _metadata), an argparse.Namespace `args`, AdamW optimizer state (int keys, tuples), a LambdaLR scheduler
 state, an int epoch. Plus the corner cases a reader must handle: a one-key dict (SETITEM), tensors sharing
 one storage at an offset, a non-contiguous view, a Parameter, bf16/int64/bool/float64 tensors, a scalar
-tensor, a big int (LONG1), negative ints, bytes, unicode text, None, nested lists and a set.
+tensor, numpy scalars in args, a big int (LONG1), negative ints, bytes, unicode text, None, nested lists and a set.
 Deterministic: same bytes on every run with the same torch.
 """
 import argparse
@@ -13,6 +13,7 @@ import collections
 import os
 import sys
 
+import numpy as np
 import torch
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -36,6 +37,7 @@ args = argparse.Namespace(
     resolution=576, device="cuda", pretrain_weights=None, out_feature_indexes=[3, 6, 9, 12],
     projector_scale=["P4"], dataset_dir="/data/forms", seed=42, big=2 ** 40, neg=-7, ratio=0.5,
     unicode_name="Formulär ✓", extra={"nested": [1, (2, 3)]},
+    np_float=np.float64(0.25), np_int=np.int64(-3), np_bool=np.bool_(True),
 )
 
 optimizer = {
