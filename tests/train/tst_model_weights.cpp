@@ -108,6 +108,16 @@ private slots:
         QCOMPARE(m.model->parameterCount(), int64_t(2300584) - int64_t(2) * 65 * 4);  // 4 -> 2 rows, 4 heads
     }
 
+    // The engine's entry point: published 4-logit head fine-tuned on a 3-logit dataset.
+    void fineTuningResizesToTheDataset() {
+        CheckpointWeights w = readCheckpointWeights(fixturePath("tiny_model.pth"));
+        LoadedModel m = buildModelForFineTuning(ModelConfig::tinyFixture(), w, 3);
+        QCOMPARE(m.model->config().numClassLogits, 3);
+        QVERIFY(at::equal(m.model->classEmbed->weight, findTensor(w.model, "class_embed.weight")->narrow(0, 0, 3)));
+        QVERIFY2(m.report.describe().find("resized from 4 to 3 rows") != std::string::npos, m.report.describe().c_str());
+        QVERIFY(buildModelForFineTuning(ModelConfig::tinyFixture(), w, 4).report.classHead.empty());
+    }
+
     // Checkpoints trained with more groups: refpoint_embed / query_feat keep the first queries x groups rows.
     void queryTablesTruncated() {
         NamedTensors sd = tinyWeights();

@@ -60,6 +60,7 @@ std::string LoadReport::describe() const {
     std::ostringstream os;
     os << "loaded " << loaded << " tensors";
     if (!truncated.empty()) os << "\n  truncated:" << listLines(truncated);
+    if (!classHead.empty()) os << "\n  " << classHead;
     if (!missing.empty()) os << "\n  missing from the checkpoint (kept as initialised):" << listLines(missing);
     if (!unexpected.empty()) os << "\n  not used by the model (ignored):" << listLines(unexpected);
     return os.str();
@@ -221,6 +222,19 @@ LoadedModel buildModelFromCheckpoint(ModelConfig config, const CheckpointWeights
         out.report = loadStateDict(*out.model, sd, false);
     } catch (const WeightsError& e) {
         throw WeightsError(weights.path + ": " + e.what());
+    }
+    return out;
+}
+
+LoadedModel buildModelForFineTuning(ModelConfig config, const CheckpointWeights& weights, int classLogits,
+                                    bool useEma) {
+    LoadedModel out = buildModelFromCheckpoint(std::move(config), weights, useEma);
+    const int from = out.model->config().numClassLogits;
+    if (classLogits != from) {
+        out.model->resizeClassHead(classLogits);
+        out.report.classHead = "class heads resized from " + std::to_string(from) + " to " +
+                               std::to_string(classLogits) + " rows (rows " +
+                               (classLogits < from ? "truncated" : "tiled") + ", box heads kept)";
     }
     return out;
 }

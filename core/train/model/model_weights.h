@@ -31,6 +31,7 @@ struct LoadReport {
     std::vector<std::string> missing;      // model parameters the checkpoint lacks (left as initialised)
     std::vector<std::string> unexpected;   // checkpoint tensors the model has no place for (ignored)
     std::vector<std::string> truncated;    // "query_feat.weight: 3900 -> 300 rows"
+    std::string classHead;                 // "class heads resized from 91 to 4 rows" (fine-tuning), or ""
     bool complete() const { return missing.empty() && unexpected.empty(); }
     /// Multi-line human summary ("loaded 487 tensors; missing: ...").
     std::string describe() const;
@@ -93,5 +94,11 @@ struct LoadedModel {
     StateDictArchitecture architecture;
 };
 LoadedModel buildModelFromCheckpoint(ModelConfig config, const CheckpointWeights& weights, bool useEma = false);
+
+/// Fine-tuning start (rfdetr's Model.__init__ then train()): buildModelFromCheckpoint, then the class heads
+/// resized to `classLogits` rows (rows tiled / truncated, box heads untouched) when the dataset needs
+/// another count. The returned model's config() has `classLogits` logits.
+LoadedModel buildModelForFineTuning(ModelConfig config, const CheckpointWeights& weights, int classLogits,
+                                    bool useEma = false);
 
 }  // namespace studio::train
