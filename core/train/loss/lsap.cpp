@@ -5,9 +5,118 @@
 #include <limits>
 #include <numeric>
 
+// The vector helpers are forced inline into the (target-cloned) kernels: their by-value vector ABI must
+// never cross a call boundary, as it differs between the AVX2 and the baseline clone.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define STUDIO_INLINE inline __attribute__((always_inline))
+#if defined(__x86_64__) && defined(__GNUC__)
+#define STUDIO_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define STUDIO_SIMD_CLONES
+#endif
+
 namespace studio::train {
 namespace {
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kLanes = 4;
+
+// GCC/Clang vector extensions: four doubles per operation. Every lane performs the same IEEE operations a
+// scalar loop would, so results are bit-identical to scalar code (no FMA: the AVX2 clone excludes it).
+typedef double V4d __attribute__((vector_size(32)));
+typedef float V4f __attribute__((vector_size(16)));
+typedef std::int64_t V4i __attribute__((vector_size(32)));
+typedef double V4dMem __attribute__((vector_size(32), aligned(8), may_alias));
+typedef float V4fMem __attribute__((vector_size(16), aligned(4), may_alias));
+typedef std::int64_t V4iMem __attribute__((vector_size(32), aligned(8), may_alias));
+
+STUDIO_INLINE V4d load(const double* p) { return *reinterpret_cast<const V4dMem*>(p); }
+STUDIO_INLINE V4d load(const float* p) {
+    return __builtin_convertvector(*reinterpret_cast<const V4fMem*>(p), V4d);
+}
+STUDIO_INLINE V4i load(const std::int64_t* p) { return *reinterpret_cast<const V4iMem*>(p); }
+STUDIO_INLINE void store(double* p, const V4d& x) { *reinterpret_cast<V4dMem*>(p) = x; }
+
+// What relaxing one row found.
+struct RowScan {
+    double lowest = kInf;  // smallest distance among open columns
+    int candidate = -1;    // a column at that distance
+    long ties = 0;         // how many open columns are at that distance
+    bool invalid = false;  // the row has a NaN or -inf entry
+    bool infinite = false; // the row has a +inf entry
+};
+
+// Relaxes the open columns from one row of the search: reduced cost ((minVal + c) - u_i) - v_j in scipy's
+// evaluation order; improved columns record `stepValue` as their parent. Tracks the lowest open distance,
+// one column reaching it and the number of such columns, per lane and then across lanes.
+template <class T>
+STUDIO_INLINE RowScan relaxRowImpl(const T* row, int nc, const double* v, double* shortest, double* step,
+                                   const std::int64_t* open, double minVal, double ui, double stepValue) {
+    const V4d zero = {0, 0, 0, 0};
+    const V4d minV = zero + minVal, uiV = zero + ui, stepV = zero + stepValue, infV = zero + kInf;
+    V4d low = infV;
+    V4i index = {-1, -1, -1, -1}, count = {0, 0, 0, 0}, bad = {0, 0, 0, 0}, inf = {0, 0, 0, 0};
+    V4i lane = {0, 1, 2, 3};
+    const V4i one = {1, 1, 1, 1}, four = {4, 4, 4, 4};
+    for (int j = 0; j < nc; j += kLanes, lane += four) {
+        V4d c;
+        if (j + kLanes <= nc) {
+            c = load(row + j);
+        } else {  // tail: padded columns are closed, their value never matters
+            c = zero;
+            for (int k = 0; j + k < nc; ++k) c[k] = static_cast<double>(row[j + k]);
+        }
+        bad |= (c != c) | (c == -infV);
+        inf |= c == infV;
+        const V4d r = ((minV + c) - uiV) - load(v + j);
+        const V4i isOpen = load(open + j);
+        V4d s = load(shortest + j);
+        const V4i better = (r < s) & isOpen;
+        s = better ? r : s;
+        store(shortest + j, s);
+        store(step + j, better ? stepV : load(step + j));
+        const V4d d = isOpen ? s : infV;
+        const V4i lt = d < low, eq = d == low;
+        low = lt ? d : low;
+        index = lt ? lane : index;
+        count = lt ? one : count - eq;
+    }
+    RowScan scan;
+    for (int k = 0; k < kLanes; ++k) scan.lowest = low[k] < scan.lowest ? low[k] : scan.lowest;
+    for (int k = 0; k < kLanes; ++k) {
+        if (low[k] != scan.lowest) continue;
+        scan.ties += count[k];
+        scan.candidate = static_cast<int>(index[k]);
+    }
+    for (int k = 0; k < kLanes; ++k) {
+        scan.invalid |= bad[k] != 0;
+        scan.infinite |= inf[k] != 0;
+    }
+    return scan;
+}
+
+STUDIO_SIMD_CLONES
+RowScan relaxRow(const float* row, int nc, const double* v, double* shortest, double* step,
+                 const std::int64_t* open, double minVal, double ui, double stepValue) {
+    return relaxRowImpl(row, nc, v, shortest, step, open, minVal, ui, stepValue);
+}
+
+STUDIO_SIMD_CLONES
+RowScan relaxRow(const double* row, int nc, const double* v, double* shortest, double* step,
+                 const std::int64_t* open, double minVal, double ui, double stepValue) {
+    return relaxRowImpl(row, nc, v, shortest, step, open, minVal, ui, stepValue);
+}
+
+template <class T>
+LsapStatus classify(const T* cost, int rows, int cols, std::ptrdiff_t rowStride) {
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            const double x = static_cast<double>(cost[r * rowStride + c]);
+            if (std::isnan(x) || x == -kInf) return LsapStatus::InvalidEntry;
+        }
+    return LsapStatus::Infeasible;
+}
+
 }  // namespace
 
 LsapStatus LsapSolver::solve(const float* cost, int rows, int cols, std::ptrdiff_t rowStride,
@@ -20,45 +129,74 @@ LsapStatus LsapSolver::solve(const double* cost, int rows, int cols, std::ptrdif
     return solveImpl(cost, rows, cols, rowStride, out);
 }
 
-// One Dijkstra-like search from the free row `curRow` over reduced costs cost - u - v. Rows are scanned in
-// the order the search reaches them; among columns with equal distance a free column wins, otherwise the
-// first one found in the `remaining` order (which starts reversed and is compacted by swap-with-last) —
-// the tie-breaking that makes the result identical to scipy's. Returns the free column reached (the
-// sink) or -1 when only +inf entries remain (infeasible); minVal receives its distance.
-int LsapSolver::augmentingPath(int curRow, double& minVal) {
-    const int nc = m_nc;
+// Which open column at distance `lowest` the search settles next, when several are. scipy scans its
+// `remaining` list (which starts reversed and is compacted by swap-with-last on every removal) and keeps
+// the first minimum unless a later equal one is a free column: that selects the free tie latest in that
+// order if there is one, else the earliest tie. The list order is reconstructed by replaying the removals
+// of this search (ties are rare with real costs).
+int LsapSolver::pickColumn(double lowest) const {
+    m_ties.clear();
+    for (int j = 0; j < m_nc; ++j)
+        if (m_shortest[j] == lowest && m_open[j]) m_ties.push_back(j);
+    if (m_ties.size() == 1) return m_ties[0];
+
+    // Position p initially holds column nc-1-p; removing the column at p moves the last one there.
+    std::vector<std::pair<int, int>> colAt, posOf;  // overrides (position -> column, column -> position)
+    auto column = [&](int p) {
+        for (auto it = colAt.rbegin(); it != colAt.rend(); ++it)
+            if (it->first == p) return it->second;
+        return m_nc - 1 - p;
+    };
+    auto position = [&](int j) {
+        for (auto it = posOf.rbegin(); it != posOf.rend(); ++it)
+            if (it->first == j) return it->second;
+        return m_nc - 1 - j;
+    };
+    int remaining = m_nc;
+    for (int removed : m_visitedCols) {
+        const int p = position(removed), last = column(--remaining);
+        colAt.emplace_back(p, last);
+        posOf.emplace_back(last, p);
+    }
+    int first = -1, lastFree = -1, firstPos = 0, lastFreePos = 0;
+    for (int j : m_ties) {
+        const int p = position(j);
+        if (first < 0 || p < firstPos) {
+            first = j;
+            firstPos = p;
+        }
+        if (m_row4col[j] == -1 && (lastFree < 0 || p > lastFreePos)) {
+            lastFree = j;
+            lastFreePos = p;
+        }
+    }
+    return lastFree >= 0 ? lastFree : first;
+}
+
+// One Dijkstra-like search from the free row `curRow` over reduced costs (Crouse 2016 / scipy). Returns the
+// free column reached (the sink), -1 when only +inf entries remain (infeasible) or -2 on a NaN / -inf
+// entry; minVal receives the sink's distance.
+template <class T>
+int LsapSolver::augmentingPath(const T* cost, std::ptrdiff_t stride, int curRow, double& minVal) {
     minVal = 0;
-    int numRemaining = nc;
-    for (int it = 0; it < nc; ++it) m_remaining[it] = nc - it - 1;
     std::fill(m_shortest.begin(), m_shortest.end(), kInf);
+    std::fill(m_open.begin(), m_open.begin() + m_nc, -1);
     m_visitedRows.clear();
     m_visitedCols.clear();
 
-    int i = curRow;
-    for (;;) {
+    for (int i = curRow;;) {
+        const double stepValue = static_cast<double>(m_visitedRows.size());
         m_visitedRows.push_back(i);
-        const double* row = m_cost.data() + static_cast<std::size_t>(i) * nc;
-        const double base = minVal - m_u[i];
-        int bestIt = -1;
-        double lowest = kInf;
-        for (int it = 0; it < numRemaining; ++it) {
-            const int j = m_remaining[it];
-            const double r = base + row[j] - m_v[j];
-            if (r < m_shortest[j]) {
-                m_path[j] = i;
-                m_shortest[j] = r;
-            }
-            const double d = m_shortest[j];
-            if (d < lowest || (d == lowest && m_row4col[j] == -1)) {
-                lowest = d;
-                bestIt = it;
-            }
-        }
-        minVal = lowest;
-        if (minVal == kInf) return -1;
-        const int j = m_remaining[bestIt];
+        const RowScan scan = relaxRow(cost + i * stride, m_nc, m_v.data(), m_shortest.data(), m_step.data(),
+                                      m_open.data(), minVal, m_u[i], stepValue);
+        m_invalid |= scan.invalid;
+        m_infinite |= scan.infinite;
+        if (scan.invalid) return -2;
+        minVal = scan.lowest;
+        if (scan.lowest == kInf) return -1;
+        const int j = scan.ties == 1 ? scan.candidate : pickColumn(scan.lowest);
+        m_open[j] = 0;
         m_visitedCols.push_back(j);
-        m_remaining[bestIt] = m_remaining[--numRemaining];
         if (m_row4col[j] == -1) return j;
         i = m_row4col[j];
     }
@@ -70,53 +208,55 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
     out.rowInd.clear();
     out.colInd.clear();
     out.totalCost = 0;
+    out.finiteInput = true;
     if (rows <= 0 || cols <= 0) return LsapStatus::Ok;
 
-    // Work on a matrix with at most as many rows as columns.
+    // Work on a matrix with at most as many rows as columns, as scipy does.
     const bool transpose = cols < rows;
     m_nr = transpose ? cols : rows;
     m_nc = transpose ? rows : cols;
-    const int nr = m_nr, nc = m_nc;
-    m_cost.resize(static_cast<std::size_t>(nr) * nc);
-    for (int r = 0; r < rows; ++r) {
-        const T* src = cost + r * rowStride;
-        for (int c = 0; c < cols; ++c) {
-            const double x = static_cast<double>(src[c]);
-            if (std::isnan(x) || x == -kInf) return LsapStatus::InvalidEntry;
-            const std::size_t at = transpose ? static_cast<std::size_t>(c) * nc + r
-                                             : static_cast<std::size_t>(r) * nc + c;
-            m_cost[at] = x;
-        }
+    m_pad = (m_nc + kLanes - 1) / kLanes * kLanes;
+    const int nr = m_nr, nc = m_nc, pad = m_pad;
+    if (transpose) {
+        m_transposed.resize(static_cast<std::size_t>(nr) * nc);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c)
+                m_transposed[static_cast<std::size_t>(c) * nc + r] = static_cast<double>(cost[r * rowStride + c]);
     }
-
+    m_invalid = m_infinite = false;
     m_u.assign(nr, 0.0);
-    m_v.assign(nc, 0.0);
-    m_shortest.assign(nc, kInf);
-    m_path.assign(nc, -1);
+    m_v.assign(pad, 0.0);
+    m_shortest.assign(pad, kInf);
+    m_step.assign(pad, 0.0);
+    m_open.assign(pad, 0);
     m_col4row.assign(nr, -1);
     m_row4col.assign(nc, -1);
-    m_remaining.assign(nc, 0);
     m_visitedRows.reserve(nr);
     m_visitedCols.reserve(nc);
 
     for (int curRow = 0; curRow < nr; ++curRow) {
         double minVal = 0;
-        const int sink = augmentingPath(curRow, minVal);
-        if (sink < 0) return LsapStatus::Infeasible;
+        const int sink = transpose ? augmentingPath(m_transposed.data(), nc, curRow, minVal)
+                                   : augmentingPath(cost, rowStride, curRow, minVal);
+        if (sink < 0) {
+            out.finiteInput = false;
+            // As scipy, NaN / -inf anywhere is reported before infeasibility.
+            return sink == -2 ? LsapStatus::InvalidEntry : classify(cost, rows, cols, rowStride);
+        }
         // Dual update over the rows and columns the search reached.
         m_u[curRow] += minVal;
-        for (int i : m_visitedRows) {
+        for (int i : m_visitedRows)
             if (i != curRow) m_u[i] += minVal - m_shortest[m_col4row[i]];
-        }
         for (int j : m_visitedCols) m_v[j] -= minVal - m_shortest[j];
-        // Augment along the path back to curRow.
+        // Augment along the parents back to curRow.
         for (int j = sink;;) {
-            const int i = m_path[j];
+            const int i = m_visitedRows[static_cast<std::size_t>(m_step[j])];
             m_row4col[j] = i;
             std::swap(m_col4row[i], j);
             if (i == curRow) break;
         }
     }
+    out.finiteInput = !m_infinite;  // every row was scanned in full at least once
 
     out.rowInd.resize(nr);
     out.colInd.resize(nr);
@@ -124,8 +264,7 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
         // Rows of the input are the working columns: list them ascending.
         std::vector<int> order(nr);
         std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(),
-                  [&](int a, int b) { return m_col4row[a] < m_col4row[b]; });
+        std::sort(order.begin(), order.end(), [&](int a, int b) { return m_col4row[a] < m_col4row[b]; });
         for (int k = 0; k < nr; ++k) {
             out.rowInd[k] = m_col4row[order[k]];
             out.colInd[k] = order[k];
@@ -137,8 +276,7 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
         }
     }
     double total = 0;
-    for (int k = 0; k < nr; ++k)
-        total += static_cast<double>(cost[out.rowInd[k] * rowStride + out.colInd[k]]);
+    for (int k = 0; k < nr; ++k) total += static_cast<double>(cost[out.rowInd[k] * rowStride + out.colInd[k]]);
     out.totalCost = total;
     return LsapStatus::Ok;
 }

@@ -19,7 +19,8 @@ enum class LsapStatus {
 struct LsapResult {
     std::vector<std::int64_t> rowInd;
     std::vector<std::int64_t> colInd;
-    double totalCost = 0;  // sum of the assigned entries (double), 0 for an empty matrix
+    double totalCost = 0;     // sum of the assigned entries (double), 0 for an empty matrix
+    bool finiteInput = true;  // every entry of the last input was finite (+inf is allowed but reported)
 };
 
 /// A reusable solver: keeps its scratch buffers between calls, so one instance per thread solves many
@@ -34,13 +35,20 @@ public:
 private:
     template <class T>
     LsapStatus solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride, LsapResult& out);
-    int augmentingPath(int curRow, double& minVal);
+    template <class T>
+    int augmentingPath(const T* cost, std::ptrdiff_t stride, int curRow, double& minVal);
+    int pickColumn(double lowest) const;
 
-    int m_nr = 0;               // rows of the working matrix (<= m_nc)
-    int m_nc = 0;
-    std::vector<double> m_cost;  // working matrix, m_nr x m_nc, transposed when the input is tall
+    int m_nr = 0;   // rows of the working matrix (<= m_nc)
+    int m_nc = 0;   // columns
+    int m_pad = 0;  // m_nc rounded up to the vector width; padded columns are never open
+    bool m_invalid = false, m_infinite = false;  // seen in the rows scanned so far
+    std::vector<double> m_transposed;   // tall inputs: the working matrix, m_nr x m_nc
     std::vector<double> m_u, m_v, m_shortest;
-    std::vector<int> m_path, m_col4row, m_row4col, m_remaining, m_visitedRows, m_visitedCols;
+    std::vector<double> m_step;         // per column: search step (index into m_visitedRows) of its parent
+    std::vector<std::int64_t> m_open;   // per column: -1 while not yet reached by the search, else 0
+    std::vector<int> m_col4row, m_row4col, m_visitedRows, m_visitedCols;
+    mutable std::vector<int> m_ties;
 };
 
 /// Convenience for tests and tools: a dense row-major rows x cols matrix.
