@@ -331,12 +331,12 @@ MatchIndices HungarianMatcher::matchReference(const DetectionOutput& output,
     std::int64_t pairs = 0;
     for (const auto& v : qs) pairs += static_cast<std::int64_t>(v.size());
     MatchIndices m = emptyIndices(pairs);
-    std::int64_t at = 0;
+    std::int64_t cursor = 0;
     for (int b = 0; b < batch; ++b) {
-        for (std::size_t i = 0; i < qs[b].size(); ++i, ++at) {
-            m.imageIdx.data_ptr<std::int64_t>()[at] = b;
-            m.queryIdx.data_ptr<std::int64_t>()[at] = qs[b][i];
-            m.targetIdx.data_ptr<std::int64_t>()[at] = ts[b][i];
+        for (std::size_t i = 0; i < qs[b].size(); ++i, ++cursor) {
+            m.imageIdx.data_ptr<std::int64_t>()[cursor] = b;
+            m.queryIdx.data_ptr<std::int64_t>()[cursor] = qs[b][i];
+            m.targetIdx.data_ptr<std::int64_t>()[cursor] = ts[b][i];
         }
         m.perImage.push_back(static_cast<std::int64_t>(qs[b].size()));
     }
