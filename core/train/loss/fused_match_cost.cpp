@@ -28,7 +28,7 @@ STUDIO_INLINE void store(float* p, const V8f& x) { *reinterpret_cast<V8fMem*>(p)
 STUDIO_INLINE V8f splat(float x) { return V8f{} + x; }
 STUDIO_INLINE V8f vmax(const V8f& a, const V8f& b) { return a > b ? a : b; }
 STUDIO_INLINE V8f vmin(const V8f& a, const V8f& b) { return a < b ? a : b; }
-STUDIO_INLINE V8f vabs(const V8f& a) { return a < 0.0f ? -a : a; }
+STUDIO_INLINE V8f vabs(const V8f& a) { return (V8f)((V8i)a & 0x7fffffff); }  // fabs: clear the sign bit
 
 // exp(x) for x <= 0 (Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, scale by 2^n).
 // Below -87.3 (exp < FLT_MIN) it returns FLT_MIN instead of a denormal.
@@ -50,10 +50,8 @@ STUDIO_INLINE V8f expNonPositive(const V8f& in) {
     return y * scale;
 }
 
-// log1p(e) for 0 <= e <= 1: log(1 + e) by the Cephes logf polynomial on [sqrt(1/2), sqrt(2)), plus the
-// rounding correction (e - ((1 + e) - 1)) / (1 + e) that makes it accurate for small e.
-STUDIO_INLINE V8f log1pUnit(const V8f& e) {
-    const V8f u = 1.0f + e;
+// log(u) for 1 <= u <= 2 by the Cephes logf polynomial on [sqrt(1/2), sqrt(2)).
+STUDIO_INLINE V8f logOneToTwo(const V8f& u) {
     const V8i big = u > 1.41421356237f;
     const V8f m = big ? u * 0.5f : u;
     const V8f k = big ? splat(1.0f) : splat(0.0f);
@@ -71,15 +69,28 @@ STUDIO_INLINE V8f log1pUnit(const V8f& e) {
     y = y * x * z;
     y = y + k * -2.12194440e-4f;
     y = y - 0.5f * z;
-    const V8f logU = (x + y) + k * 0.693359375f;
-    return logU + (e - (u - 1.0f)) / u;
+    return (x + y) + k * 0.693359375f;
 }
 
-// Class cost of eight logits: alpha (1-p)^gamma (-logsigmoid x) - (1-alpha) p^gamma (-logsigmoid -x).
+// log1p(e) for 0 <= e <= 1, given u = 1 + e and its reciprocal: log(u) plus the rounding correction
+// (e - (u - 1)) / u that keeps it accurate for small e.
+STUDIO_INLINE V8f log1pUnit(const V8f& e, const V8f& u, const V8f& invU) {
+    return logOneToTwo(u) + (e - (u - 1.0f)) * invU;
+}
+
+STUDIO_INLINE V8f log1pUnit(const V8f& e) {
+    const V8f u = 1.0f + e;
+    return log1pUnit(e, u, 1.0f / u);
+}
+
+// Class cost of eight logits: alpha (1-p)^gamma (-logsigmoid x) - (1-alpha) p^gamma (-logsigmoid -x), with
+// one exp, one log and one division: e = exp(-|x|), p = 1/(1+e) or e/(1+e), log1p(e) shared by both.
 STUDIO_INLINE V8f classCost(const V8f& x, float alpha, float gamma) {
     const V8f e = expNonPositive(-vabs(x));
-    const V8f p = x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    const V8f soft = log1pUnit(e);
+    const V8f u = 1.0f + e;
+    const V8f inv = 1.0f / u;
+    const V8f p = x >= 0.0f ? inv : e * inv;
+    const V8f soft = log1pUnit(e, u, inv);
     const V8f logSigPos = vmin(x, splat(0.0f)) - soft;
     const V8f logSigNeg = vmin(-x, splat(0.0f)) - soft;
     const V8f q = 1.0f - p;

@@ -20,6 +20,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kLanes = 4;
+constexpr int kPadTo = 2 * kLanes;  // working rows are padded to this many columns
 
 // GCC/Clang vector extensions: four doubles per operation. Every lane performs the same IEEE operations a
 // scalar loop would, so results are bit-identical to scalar code (no FMA: the AVX2 clone excludes it).
@@ -42,79 +43,99 @@ struct RowScan {
     double lowest = kInf;  // smallest distance among open columns
     int candidate = -1;    // a column at that distance
     long ties = 0;         // how many open columns are at that distance
-    bool invalid = false;  // the row has a NaN or -inf entry
-    bool infinite = false; // the row has a +inf entry
 };
+
+// Per-lane state of a row relaxation: lowest open distance, the first column reaching it, how many do.
+struct LaneState {
+    V4d low;
+    V4i index, count;
+};
+
+STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const double* v, double* shortest,
+                              double* step, const std::int64_t* open, const V4d& minV, const V4d& uiV,
+                              const V4d& stepV, const V4d& infV, const V4i& one, LaneState& st) {
+    const V4d r = ((minV + load(row + j)) - uiV) - load(v + j);
+    const V4i isOpen = load(open + j);
+    V4d s = load(shortest + j);
+    const V4i better = (r < s) & isOpen;
+    s = better ? r : s;
+    store(shortest + j, s);
+    store(step + j, better ? stepV : load(step + j));
+    const V4d d = isOpen ? s : infV;
+    const V4i lt = d < st.low, eq = d == st.low;
+    st.low = lt ? d : st.low;
+    st.index = lt ? lane : st.index;
+    st.count = lt ? one : st.count - eq;
+}
 
 // Relaxes the open columns from one row of the search: reduced cost ((minVal + c) - u_i) - v_j in scipy's
 // evaluation order; improved columns record `stepValue` as their parent. Tracks the lowest open distance,
-// one column reaching it and the number of such columns, per lane and then across lanes.
-template <class T>
-STUDIO_INLINE RowScan relaxRowImpl(const T* row, int nc, const double* v, double* shortest, double* step,
-                                   const std::int64_t* open, double minVal, double ui, double stepValue) {
+// one column reaching it and the number of such columns in two independent lane sets (short
+// compare-and-blend chains), then across lanes. `pad` is a multiple of 8; padded columns are closed.
+STUDIO_SIMD_CLONES
+RowScan relaxRow(const double* row, int pad, const double* v, double* shortest, double* step,
+                 const std::int64_t* open, double minVal, double ui, double stepValue) {
     const V4d zero = {0, 0, 0, 0};
     const V4d minV = zero + minVal, uiV = zero + ui, stepV = zero + stepValue, infV = zero + kInf;
-    V4d low = infV;
-    V4i index = {-1, -1, -1, -1}, count = {0, 0, 0, 0}, bad = {0, 0, 0, 0}, inf = {0, 0, 0, 0};
-    V4i lane = {0, 1, 2, 3};
-    const V4i one = {1, 1, 1, 1}, four = {4, 4, 4, 4};
-    for (int j = 0; j < nc; j += kLanes, lane += four) {
-        V4d c;
-        if (j + kLanes <= nc) {
-            c = load(row + j);
-        } else {  // tail: padded columns are closed, their value never matters
-            c = zero;
-            for (int k = 0; j + k < nc; ++k) c[k] = static_cast<double>(row[j + k]);
-        }
-        bad |= (c != c) | (c == -infV);
-        inf |= c == infV;
-        const V4d r = ((minV + c) - uiV) - load(v + j);
-        const V4i isOpen = load(open + j);
-        V4d s = load(shortest + j);
-        const V4i better = (r < s) & isOpen;
-        s = better ? r : s;
-        store(shortest + j, s);
-        store(step + j, better ? stepV : load(step + j));
-        const V4d d = isOpen ? s : infV;
-        const V4i lt = d < low, eq = d == low;
-        low = lt ? d : low;
-        index = lt ? lane : index;
-        count = lt ? one : count - eq;
+    const V4i none = {0, 0, 0, 0}, one = none + 1, eight = none + 2 * kLanes;
+    LaneState a{infV, none - 1, none}, b = a;
+    V4i laneA = {0, 1, 2, 3}, laneB = laneA + kLanes;
+    for (int j = 0; j < pad; j += 2 * kLanes, laneA += eight, laneB += eight) {
+        relaxBlock(row, j, laneA, v, shortest, step, open, minV, uiV, stepV, infV, one, a);
+        relaxBlock(row, j + kLanes, laneB, v, shortest, step, open, minV, uiV, stepV, infV, one, b);
     }
     RowScan scan;
-    for (int k = 0; k < kLanes; ++k) scan.lowest = low[k] < scan.lowest ? low[k] : scan.lowest;
-    for (int k = 0; k < kLanes; ++k) {
-        if (low[k] != scan.lowest) continue;
-        scan.ties += count[k];
-        scan.candidate = static_cast<int>(index[k]);
-    }
-    for (int k = 0; k < kLanes; ++k) {
-        scan.invalid |= bad[k] != 0;
-        scan.infinite |= inf[k] != 0;
+    for (const LaneState* st : {&a, &b})
+        for (int k = 0; k < kLanes; ++k) scan.lowest = st->low[k] < scan.lowest ? st->low[k] : scan.lowest;
+    for (const LaneState* st : {&a, &b}) {
+        for (int k = 0; k < kLanes; ++k) {
+            if (st->low[k] != scan.lowest) continue;
+            scan.ties += st->count[k];
+            scan.candidate = static_cast<int>(st->index[k]);
+        }
     }
     return scan;
 }
 
-STUDIO_SIMD_CLONES
-RowScan relaxRow(const float* row, int nc, const double* v, double* shortest, double* step,
-                 const std::int64_t* open, double minVal, double ui, double stepValue) {
-    return relaxRowImpl(row, nc, v, shortest, step, open, minVal, ui, stepValue);
-}
-
-STUDIO_SIMD_CLONES
-RowScan relaxRow(const double* row, int nc, const double* v, double* shortest, double* step,
-                 const std::int64_t* open, double minVal, double ui, double stepValue) {
-    return relaxRowImpl(row, nc, v, shortest, step, open, minVal, ui, stepValue);
-}
-
+// Copies rows of the input into the padded double working matrix (zeros in the padding), four entries
+// at a time, flagging NaN / -inf (invalid) and any non-finite entry.
 template <class T>
-LsapStatus classify(const T* cost, int rows, int cols, std::ptrdiff_t rowStride) {
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            const double x = static_cast<double>(cost[r * rowStride + c]);
-            if (std::isnan(x) || x == -kInf) return LsapStatus::InvalidEntry;
+STUDIO_INLINE void copyRowsImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride, double* dst,
+                                int pad, bool& invalid, bool& nonFinite) {
+    const V4d zero = {0, 0, 0, 0}, infV = zero + kInf;
+    V4i bad = {0, 0, 0, 0}, inf = bad;
+    for (int r = 0; r < rows; ++r) {
+        const T* src = cost + r * rowStride;
+        double* out = dst + static_cast<std::size_t>(r) * pad;
+        for (int c = 0; c < pad; c += kLanes) {
+            V4d x = zero;
+            if (c + kLanes <= cols) {
+                x = V4d{static_cast<double>(src[c]), static_cast<double>(src[c + 1]), static_cast<double>(src[c + 2]),
+                        static_cast<double>(src[c + 3])};
+            } else {
+                for (int k = 0; c + k < cols; ++k) x[k] = static_cast<double>(src[c + k]);
+            }
+            bad |= (x != x) | (x == -infV);
+            inf |= x == infV;
+            store(out + c, x);
         }
-    return LsapStatus::Infeasible;
+    }
+    for (int k = 0; k < kLanes; ++k) {
+        invalid |= bad[k] != 0;
+        nonFinite |= bad[k] != 0 || inf[k] != 0;
+    }
+}
+
+STUDIO_SIMD_CLONES
+void copyRows(const float* cost, int rows, int cols, std::ptrdiff_t rowStride, double* dst, int pad, bool& invalid,
+              bool& nonFinite) {
+    copyRowsImpl(cost, rows, cols, rowStride, dst, pad, invalid, nonFinite);
+}
+
+STUDIO_SIMD_CLONES
+void copyRows(const double* cost, int rows, int cols, std::ptrdiff_t rowStride, double* dst, int pad, bool& invalid,
+              bool& nonFinite) {
+    copyRowsImpl(cost, rows, cols, rowStride, dst, pad, invalid, nonFinite);
 }
 
 }  // namespace
@@ -174,10 +195,9 @@ int LsapSolver::pickColumn(double lowest) const {
 }
 
 // One Dijkstra-like search from the free row `curRow` over reduced costs (Crouse 2016 / scipy). Returns the
-// free column reached (the sink), -1 when only +inf entries remain (infeasible) or -2 on a NaN / -inf
-// entry; minVal receives the sink's distance.
-template <class T>
-int LsapSolver::augmentingPath(const T* cost, std::ptrdiff_t stride, int curRow, double& minVal) {
+// free column reached (the sink), or -1 when only +inf entries remain (infeasible); minVal receives the
+// sink's distance.
+int LsapSolver::augmentingPath(int curRow, double& minVal) {
     minVal = 0;
     std::fill(m_shortest.begin(), m_shortest.end(), kInf);
     std::fill(m_open.begin(), m_open.begin() + m_nc, -1);
@@ -187,11 +207,8 @@ int LsapSolver::augmentingPath(const T* cost, std::ptrdiff_t stride, int curRow,
     for (int i = curRow;;) {
         const double stepValue = static_cast<double>(m_visitedRows.size());
         m_visitedRows.push_back(i);
-        const RowScan scan = relaxRow(cost + i * stride, m_nc, m_v.data(), m_shortest.data(), m_step.data(),
-                                      m_open.data(), minVal, m_u[i], stepValue);
-        m_invalid |= scan.invalid;
-        m_infinite |= scan.infinite;
-        if (scan.invalid) return -2;
+        const RowScan scan = relaxRow(m_work.data() + static_cast<std::size_t>(i) * m_pad, m_pad, m_v.data(),
+                                      m_shortest.data(), m_step.data(), m_open.data(), minVal, m_u[i], stepValue);
         minVal = scan.lowest;
         if (scan.lowest == kInf) return -1;
         const int j = scan.ties == 1 ? scan.candidate : pickColumn(scan.lowest);
@@ -215,15 +232,21 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
     const bool transpose = cols < rows;
     m_nr = transpose ? cols : rows;
     m_nc = transpose ? rows : cols;
-    m_pad = (m_nc + kLanes - 1) / kLanes * kLanes;
+    m_pad = (m_nc + kPadTo - 1) / kPadTo * kPadTo;
     const int nr = m_nr, nc = m_nc, pad = m_pad;
+    m_work.resize(static_cast<std::size_t>(nr) * pad);
+    bool invalid = false, nonFinite = false;
     if (transpose) {
         m_transposed.resize(static_cast<std::size_t>(nr) * nc);
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c)
                 m_transposed[static_cast<std::size_t>(c) * nc + r] = static_cast<double>(cost[r * rowStride + c]);
+        copyRows(m_transposed.data(), nr, nc, nc, m_work.data(), pad, invalid, nonFinite);
+    } else {
+        copyRows(cost, nr, nc, rowStride, m_work.data(), pad, invalid, nonFinite);
     }
-    m_invalid = m_infinite = false;
+    out.finiteInput = !nonFinite;
+    if (invalid) return LsapStatus::InvalidEntry;
     m_u.assign(nr, 0.0);
     m_v.assign(pad, 0.0);
     m_shortest.assign(pad, kInf);
@@ -236,13 +259,8 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
 
     for (int curRow = 0; curRow < nr; ++curRow) {
         double minVal = 0;
-        const int sink = transpose ? augmentingPath(m_transposed.data(), nc, curRow, minVal)
-                                   : augmentingPath(cost, rowStride, curRow, minVal);
-        if (sink < 0) {
-            out.finiteInput = false;
-            // As scipy, NaN / -inf anywhere is reported before infeasibility.
-            return sink == -2 ? LsapStatus::InvalidEntry : classify(cost, rows, cols, rowStride);
-        }
+        const int sink = augmentingPath(curRow, minVal);
+        if (sink < 0) return LsapStatus::Infeasible;
         // Dual update over the rows and columns the search reached.
         m_u[curRow] += minVal;
         for (int i : m_visitedRows)
@@ -256,7 +274,6 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
             if (i == curRow) break;
         }
     }
-    out.finiteInput = !m_infinite;  // every row was scanned in full at least once
 
     out.rowInd.resize(nr);
     out.colInd.resize(nr);

@@ -35,15 +35,14 @@ public:
 private:
     template <class T>
     LsapStatus solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride, LsapResult& out);
-    template <class T>
-    int augmentingPath(const T* cost, std::ptrdiff_t stride, int curRow, double& minVal);
+    int augmentingPath(int curRow, double& minVal);
     int pickColumn(double lowest) const;
 
     int m_nr = 0;   // rows of the working matrix (<= m_nc)
     int m_nc = 0;   // columns
-    int m_pad = 0;  // m_nc rounded up to the vector width; padded columns are never open
-    bool m_invalid = false, m_infinite = false;  // seen in the rows scanned so far
-    std::vector<double> m_transposed;   // tall inputs: the working matrix, m_nr x m_nc
+    int m_pad = 0;  // m_nc rounded up to twice the vector width; padded columns are never open
+    std::vector<double> m_transposed;   // tall inputs: the input transposed, m_nr x m_nc
+    std::vector<double> m_work;         // the working matrix in double, m_nr x m_pad
     std::vector<double> m_u, m_v, m_shortest;
     std::vector<double> m_step;         // per column: search step (index into m_visitedRows) of its parent
     std::vector<std::int64_t> m_open;   // per column: -1 while not yet reached by the search, else 0
