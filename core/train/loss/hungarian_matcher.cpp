@@ -16,8 +16,9 @@ namespace studio::train {
 struct HungarianMatcher::Scratch {
     LsapSolver solver;
     LsapResult result;
-    std::vector<float> block;       // fused-kernel output, targets x queries
-    std::vector<float> transposed;  // queries x targets, when an image has at least as many targets as Q
+    std::vector<float> block;  // fused-kernel output, targets x queries
+    std::vector<float>
+        transposed;  // queries x targets, when an image has at least as many targets as Q
     FusedScratch fused;
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
 };
@@ -38,13 +39,15 @@ HostTargets hostTargets(const std::vector<ImageTargets>& targets, std::int64_t n
         const auto& t = targets[b];
         const std::string where = "targets of image " + std::to_string(b);
         if (!t.boxes.defined() || !t.labels.defined())
-            throw std::invalid_argument(where + ": boxes and labels must both be set (empty [0, 4] / [0] "
-                                                "tensors for an image without objects)");
+            throw std::invalid_argument(where +
+                                        ": boxes and labels must both be set (empty [0, 4] / [0] "
+                                        "tensors for an image without objects)");
         if (t.boxes.dim() != 2 || t.boxes.size(1) != 4 || t.labels.dim() != 1 ||
             t.labels.size(0) != t.boxes.size(0))
-            throw std::invalid_argument(where + ": expected boxes [n, 4] and labels [n], got boxes " +
-                                        std::to_string(t.boxes.dim()) + "-d and labels " +
-                                        std::to_string(t.labels.dim()) + "-d with different counts");
+            throw std::invalid_argument(
+                where + ": expected boxes [n, 4] and labels [n], got boxes " +
+                std::to_string(t.boxes.dim()) + "-d and labels " + std::to_string(t.labels.dim()) +
+                "-d with different counts");
         auto boxes = t.boxes.to(at::kCPU, at::kFloat).contiguous();
         auto labels = t.labels.to(at::kCPU, at::kLong).contiguous();
         const int n = static_cast<int>(labels.size(0));
@@ -53,7 +56,8 @@ HostTargets hostTargets(const std::vector<ImageTargets>& targets, std::int64_t n
             if (l[i] < 0 || l[i] >= numClasses)
                 throw std::invalid_argument(where + ": label " + std::to_string(l[i]) + " of box " +
                                             std::to_string(i) + " is outside the model's " +
-                                            std::to_string(numClasses) + " logits; check the class ids of "
+                                            std::to_string(numClasses) +
+                                            " logits; check the class ids of "
                                             "the dataset against the model's class count");
         }
         h.boxes.push_back(boxes);
@@ -69,27 +73,31 @@ struct Shape {
     std::int64_t batch = 0, queries = 0, classes = 0, perGroup = 0;
 };
 
-Shape checkOutput(const DetectionOutput& out, std::size_t numTargets, int groups, const std::string& name) {
-    if (!out.logits.defined() || !out.boxes.defined() || out.logits.dim() != 3 || out.boxes.dim() != 3 ||
-        out.boxes.size(2) != 4 || out.logits.size(0) != out.boxes.size(0) ||
+Shape checkOutput(const DetectionOutput& out, std::size_t numTargets, int groups,
+                  const std::string& name) {
+    if (!out.logits.defined() || !out.boxes.defined() || out.logits.dim() != 3 ||
+        out.boxes.dim() != 3 || out.boxes.size(2) != 4 || out.logits.size(0) != out.boxes.size(0) ||
         out.logits.size(1) != out.boxes.size(1))
         throw std::invalid_argument("matcher: output '" + name +
                                     "' must have logits [B, NQ, K] and boxes [B, NQ, 4]");
     Shape s{out.logits.size(0), out.logits.size(1), out.logits.size(2), 0};
     if (groups < 1 || s.queries % groups != 0)
-        throw std::invalid_argument("matcher: output '" + name + "' has " + std::to_string(s.queries) +
-                                    " queries, not a multiple of the " + std::to_string(groups) + " groups");
+        throw std::invalid_argument("matcher: output '" + name + "' has " +
+                                    std::to_string(s.queries) + " queries, not a multiple of the " +
+                                    std::to_string(groups) + " groups");
     if (static_cast<std::size_t>(s.batch) != numTargets)
-        throw std::invalid_argument("matcher: output '" + name + "' has batch " + std::to_string(s.batch) +
-                                    " but " + std::to_string(numTargets) + " target lists were given");
+        throw std::invalid_argument("matcher: output '" + name + "' has batch " +
+                                    std::to_string(s.batch) + " but " + std::to_string(numTargets) +
+                                    " target lists were given");
     s.perGroup = s.queries / groups;
     return s;
 }
 
 std::string failureText(LsapStatus status, int image, int group) {
-    return "image " + std::to_string(image) + ", group " + std::to_string(group) + ": the cost matrix is " +
-           lsapStatusText(status) +
-           ". The model produced non-finite boxes or logits (training diverged): lower the learning rate, "
+    return "image " + std::to_string(image) + ", group " + std::to_string(group) +
+           ": the cost matrix is " + lsapStatusText(status) +
+           ". The model produced non-finite boxes or logits (training diverged): lower the "
+           "learning rate, "
            "keep gradient clipping on, or resume from the last good checkpoint";
 }
 
@@ -103,59 +111,72 @@ MatchIndices emptyIndices(std::int64_t pairs) {
 
 }  // namespace
 
-// Solves one block (n targets x q queries, row stride `stride`) the way scipy solves the [q, n] matrix:
-// transposed (= this layout) when n < q, as is otherwise. Fills s.pairs with (query + queryOffset, target)
-// by ascending query. Returns false, leaving the pairs empty, when the block has a non-finite entry.
-bool HungarianMatcher::solveBlock(Scratch& s, const float* block, int n, int q, std::ptrdiff_t stride,
-                                  std::int64_t queryOffset) {
+// Solves one block (n targets x q queries, row stride `stride`) the way scipy solves the [q, n]
+// matrix: transposed (= this layout) when n < q, as is otherwise. Fills s.pairs with (query +
+// queryOffset, target) by ascending query. Returns false, leaving the pairs empty, when the block
+// has a non-finite entry.
+bool HungarianMatcher::solveBlock(Scratch& s, const float* block, int n, int q,
+                                  std::ptrdiff_t stride, std::int64_t queryOffset) {
     s.pairs.clear();
     LsapStatus status;
     if (n < q) {
         status = s.solver.solve(block, n, q, stride, s.result);
-        if (!s.result.finiteInput) return false;
+        if (!s.result.finiteInput)
+            return false;
         for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
             s.pairs.emplace_back(s.result.colInd[i] + queryOffset, s.result.rowInd[i]);
         std::sort(s.pairs.begin(), s.pairs.end());
     } else {
         s.transposed.resize(static_cast<std::size_t>(q) * n);
         for (int t = 0; t < n; ++t)
-            for (int i = 0; i < q; ++i) s.transposed[static_cast<std::size_t>(i) * n + t] = block[t * stride + i];
+            for (int i = 0; i < q; ++i)
+                s.transposed[static_cast<std::size_t>(i) * n + t] = block[t * stride + i];
         status = s.solver.solve(s.transposed.data(), q, n, n, s.result);
-        if (!s.result.finiteInput) return false;
+        if (!s.result.finiteInput)
+            return false;
         for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
             s.pairs.emplace_back(s.result.rowInd[i] + queryOffset, s.result.colInd[i]);
     }
     // All-finite blocks always have an assignment.
-    if (status != LsapStatus::Ok) throw MatchingError(std::string("matcher: ") + lsapStatusText(status));
+    if (status != LsapStatus::Ok)
+        throw MatchingError(std::string("matcher: ") + lsapStatusText(status));
     return true;
 }
 
 std::pair<at::Tensor, at::Tensor> MatchIndices::image(int b) const {
     std::int64_t start = 0;
-    for (int i = 0; i < b; ++i) start += perImage[i];
+    for (int i = 0; i < b; ++i)
+        start += perImage[i];
     return {queryIdx.narrow(0, start, perImage[b]), targetIdx.narrow(0, start, perImage[b])};
 }
 
 HungarianMatcher::HungarianMatcher(MatcherOptions options)
     : m_options(options), m_pool(std::make_unique<ThreadPool>(options.threads)) {
-    for (int i = 0; i < m_pool->size(); ++i) m_scratch.push_back(std::make_unique<Scratch>());
+    for (int i = 0; i < m_pool->size(); ++i)
+        m_scratch.push_back(std::make_unique<Scratch>());
 }
 
 HungarianMatcher::~HungarianMatcher() = default;
 
-int HungarianMatcher::threads() const { return m_pool->size(); }
+int HungarianMatcher::threads() const {
+    return m_pool->size();
+}
 
 std::vector<MatchIndices> HungarianMatcher::match(const ModelOutput& output,
                                                   const std::vector<ImageTargets>& targets) {
     std::vector<const DetectionOutput*> sets{&output.final};
-    for (const auto& a : output.aux) sets.push_back(&a);
-    if (output.enc) sets.push_back(&*output.enc);
+    for (const auto& a : output.aux)
+        sets.push_back(&a);
+    if (output.enc)
+        sets.push_back(&*output.enc);
     return match(sets, targets, output.groups);
 }
 
-std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const DetectionOutput*>& outputs,
-                                                  const std::vector<ImageTargets>& targets, int groups) {
-    if (outputs.empty()) return {};
+std::vector<MatchIndices> HungarianMatcher::match(
+    const std::vector<const DetectionOutput*>& outputs, const std::vector<ImageTargets>& targets,
+    int groups) {
+    if (outputs.empty())
+        return {};
     const int numOutputs = static_cast<int>(outputs.size());
     const Shape shape = checkOutput(*outputs[0], targets.size(), groups, "0");
     for (int o = 1; o < numOutputs; ++o) {
@@ -168,14 +189,16 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
     const int batch = static_cast<int>(shape.batch), q = static_cast<int>(shape.perGroup);
     const int nq = static_cast<int>(shape.queries), k = static_cast<int>(shape.classes);
 
-    // Output layout: per output, images in order; within an image groups in order, min(Q, n_b) pairs each.
+    // Output layout: per output, images in order; within an image groups in order, min(Q, n_b)
+    // pairs each.
     std::vector<std::int64_t> imageOffset(batch + 1, 0);
     for (int b = 0; b < batch; ++b)
         imageOffset[b + 1] = imageOffset[b] + std::int64_t{std::min(q, tg.counts[b])} * groups;
     std::vector<MatchIndices> results;
     for (int o = 0; o < numOutputs; ++o) {
         results.push_back(emptyIndices(imageOffset[batch]));
-        for (int b = 0; b < batch; ++b) results.back().perImage.push_back(imageOffset[b + 1] - imageOffset[b]);
+        for (int b = 0; b < batch; ++b)
+            results.back().perImage.push_back(imageOffset[b + 1] - imageOffset[b]);
     }
     struct Problem {
         int output, image, group;
@@ -184,18 +207,22 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
     for (int o = 0; o < numOutputs; ++o)
         for (int b = 0; b < batch; ++b)
             for (int g = 0; g < groups; ++g)
-                if (tg.counts[b] > 0) problems.push_back({o, b, g});
-    if (problems.empty()) return results;
+                if (tg.counts[b] > 0)
+                    problems.push_back({o, b, g});
+    if (problems.empty())
+        return results;
 
     bool fused = m_options.costPath == MatchCostPath::Fused;
     if (m_options.costPath == MatchCostPath::Auto) {
         fused = true;
         for (const auto* out : outputs)
             fused = fused && out->logits.device().is_cpu() && out->boxes.device().is_cpu() &&
-                    out->logits.scalar_type() == at::kFloat && out->boxes.scalar_type() == at::kFloat;
+                    out->logits.scalar_type() == at::kFloat &&
+                    out->boxes.scalar_type() == at::kFloat;
     }
 
-    // Cost source: host float32 arrays, either predictions for the fused kernel or the batched cost tensor.
+    // Cost source: host float32 arrays, either predictions for the fused kernel or the batched cost
+    // tensor.
     std::vector<at::Tensor> hostLogits, hostBoxes;
     std::vector<FusedTargets> fusedTargets;
     at::Tensor hostCost;  // [O, B, G, T, Q]: each block targets x queries, the solver's layout
@@ -206,8 +233,8 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
             hostBoxes.push_back(out->boxes.detach().to(at::kCPU, at::kFloat).contiguous());
         }
         for (int b = 0; b < batch; ++b)
-            fusedTargets.emplace_back(tg.boxes[b].data_ptr<float>(), tg.labels[b].data_ptr<std::int64_t>(),
-                                      tg.counts[b]);
+            fusedTargets.emplace_back(tg.boxes[b].data_ptr<float>(),
+                                      tg.labels[b].data_ptr<std::int64_t>(), tg.counts[b]);
     } else {
         at::NoGradGuard noGrad;
         std::vector<at::Tensor> logits, boxes;
@@ -231,9 +258,11 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
         hostCost = cost.to(at::kCPU);  // the one device->host copy of the step
     }
 
-    // Outputs with non-finite costs take the reference path, which applies the reference's replacement rule.
+    // Outputs with non-finite costs take the reference path, which applies the reference's
+    // replacement rule.
     std::unique_ptr<std::atomic<bool>[]> nonFinite(new std::atomic<bool>[numOutputs]);
-    for (int o = 0; o < numOutputs; ++o) nonFinite[o] = false;
+    for (int o = 0; o < numOutputs; ++o)
+        nonFinite[o] = false;
     m_pool->parallelFor(problems.size(), [&](std::size_t index, int slot) {
         const Problem& p = problems[index];
         Scratch& s = *m_scratch[slot];
@@ -246,8 +275,8 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
             stride = fusedRowStride(q);
             s.block.resize(static_cast<std::size_t>(n) * stride);
             fusedCostBlock(hostLogits[p.output].data_ptr<float>() + row0 * k,
-                           hostBoxes[p.output].data_ptr<float>() + row0 * 4, q, k, fusedTargets[p.image],
-                           m_options.weights, s.block.data(), s.fused);
+                           hostBoxes[p.output].data_ptr<float>() + row0 * 4, q, k,
+                           fusedTargets[p.image], m_options.weights, s.block.data(), s.fused);
             block = s.block.data();
         } else {
             stride = q;
@@ -268,7 +297,8 @@ std::vector<MatchIndices> HungarianMatcher::match(const std::vector<const Detect
     });
 
     for (int o = 0; o < numOutputs; ++o) {
-        if (!nonFinite[o]) continue;
+        if (!nonFinite[o])
+            continue;
         try {
             results[o] = matchReference(*outputs[o], targets, groups, m_options.weights);
         } catch (const MatchingError& e) {
@@ -288,27 +318,32 @@ MatchIndices HungarianMatcher::matchReference(const DetectionOutput& output,
     const auto dev = output.logits.device();
     const auto logits = output.logits.detach(), boxes = output.boxes.detach();
 
-    // Each image's predictions against its own targets: [NQ, n_b] float32 on the host. These are exactly
-    // the entries of the reference's [B*NQ, sum n_b] matrix that the assignment reads.
+    // Each image's predictions against its own targets: [NQ, n_b] float32 on the host. These are
+    // exactly the entries of the reference's [B*NQ, sum n_b] matrix that the assignment reads.
     std::vector<at::Tensor> blocks(batch);
     bool nonFinite = false;
     for (int b = 0; b < batch; ++b) {
-        if (tg.counts[b] == 0) continue;
-        blocks[b] = matchCostMatrix(logits[b], boxes[b], tg.labels[b].to(dev), tg.boxes[b].to(dev), weights)
-                        .to(at::kCPU)
-                        .contiguous();
+        if (tg.counts[b] == 0)
+            continue;
+        blocks[b] =
+            matchCostMatrix(logits[b], boxes[b], tg.labels[b].to(dev), tg.boxes[b].to(dev), weights)
+                .to(at::kCPU)
+                .contiguous();
         nonFinite = nonFinite || !at::isfinite(blocks[b]).all().item<bool>();
     }
     if (nonFinite) {
-        // [QUIRK] non-finite entries become twice the max over the reference's whole matrix (all images'
-        // predictions against all targets), non-finite entries included: a +inf anywhere keeps them +inf,
-        // a NaN anywhere makes them NaN (and the assignment then fails, as scipy does).
-        const auto all = matchCostMatrix(logits.flatten(0, 1), boxes.flatten(0, 1), at::cat(tg.labels).to(dev),
-                                         at::cat(tg.boxes).to(dev), weights)
-                             .to(at::kCPU);
+        // [QUIRK] non-finite entries become twice the max over the reference's whole matrix (all
+        // images' predictions against all targets), non-finite entries included: a +inf anywhere
+        // keeps them +inf, a NaN anywhere makes them NaN (and the assignment then fails, as scipy
+        // does).
+        const auto all =
+            matchCostMatrix(logits.flatten(0, 1), boxes.flatten(0, 1), at::cat(tg.labels).to(dev),
+                            at::cat(tg.boxes).to(dev), weights)
+                .to(at::kCPU);
         const auto replacement = all.max() * 2;
         for (auto& block : blocks)
-            if (block.defined()) block.index_put_({at::isinf(block).logical_or(at::isnan(block))}, replacement);
+            if (block.defined())
+                block.index_put_({at::isinf(block).logical_or(at::isnan(block))}, replacement);
     }
 
     std::vector<std::vector<std::int64_t>> qs(batch), ts(batch);
@@ -317,11 +352,14 @@ MatchIndices HungarianMatcher::matchReference(const DetectionOutput& output,
     for (int g = 0; g < groups; ++g) {
         for (int b = 0; b < batch; ++b) {
             const int n = tg.counts[b];
-            if (n == 0) continue;
+            if (n == 0)
+                continue;
             // The group's [Q, n_b] block as float64, as numpy hands it to scipy.
-            const auto part = blocks[b].narrow(0, std::int64_t{g} * q, q).to(at::kDouble).contiguous();
+            const auto part =
+                blocks[b].narrow(0, std::int64_t{g} * q, q).to(at::kDouble).contiguous();
             const LsapStatus status = solver.solve(part.data_ptr<double>(), q, n, n, r);
-            if (status != LsapStatus::Ok) throw MatchingError("matcher: " + failureText(status, b, g));
+            if (status != LsapStatus::Ok)
+                throw MatchingError("matcher: " + failureText(status, b, g));
             for (std::size_t i = 0; i < r.rowInd.size(); ++i) {
                 qs[b].push_back(r.rowInd[i] + std::int64_t{g} * q);
                 ts[b].push_back(r.colInd[i]);
@@ -329,7 +367,8 @@ MatchIndices HungarianMatcher::matchReference(const DetectionOutput& output,
         }
     }
     std::int64_t pairs = 0;
-    for (const auto& v : qs) pairs += static_cast<std::int64_t>(v.size());
+    for (const auto& v : qs)
+        pairs += static_cast<std::int64_t>(v.size());
     MatchIndices m = emptyIndices(pairs);
     std::int64_t cursor = 0;
     for (int b = 0; b < batch; ++b) {
