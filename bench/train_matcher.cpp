@@ -3,7 +3,8 @@
 // batched path against the sequential reference path measured in the same run, and scipy's
 // linear_sum_assignment looping over the same cost blocks (python3 subprocess, when python3 has
 // scipy).
-//   bench_matcher [--device cpu|cuda] [--threads N] [--repeats N] [--scenario clustered|random]
+//   bench_matcher [--device cpu|cuda] [--path auto|fused|tensor] [--threads N] [--repeats N]
+//                 [--scenario clustered|random]
 //                 [--batch 16] [--groups 13] [--queries 300] [--targets 20] [--classes 4]
 //                 [--outputs 5]
 //                 [--no-reference] [--no-scipy]
@@ -33,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 struct Args {
-    std::string device = "cpu", scenario = "clustered";
+    std::string device = "cpu", scenario = "clustered", path = "auto";
     int threads = 0, repeats = 20, batch = 16, groups = 13, queries = 300, targets = 20,
         classes = 4, outputs = 5;
     bool reference = true, scipy = true;
@@ -142,6 +143,8 @@ int main(int argc, char** argv) {
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
         if (k == "--device")
             a.device = next();
+        else if (k == "--path")
+            a.path = next();
         else if (k == "--scenario")
             a.scenario = next();
         else if (k == "--threads")
@@ -190,6 +193,9 @@ int main(int argc, char** argv) {
 
     MatcherOptions options;
     options.threads = a.threads;
+    options.costPath = a.path == "fused"    ? MatchCostPath::Fused
+                       : a.path == "tensor" ? MatchCostPath::Tensor
+                                            : MatchCostPath::Auto;
     HungarianMatcher matcher(options);
     std::printf(
         "bench_matcher: batch %d x groups %d x outputs %d x queries %d, %d targets/image, %d "
@@ -213,8 +219,8 @@ int main(int argc, char** argv) {
     }
     const double fastMs = median(times);
     std::printf("batched path (%s cost, parallel LSAP): median %.2f ms, min %.2f ms over %d runs\n",
-                dev.is_cpu() ? "fused CPU" : "tensor", fastMs,
-                *std::min_element(times.begin(), times.end()), a.repeats);
+                (a.path == "fused" || (a.path == "auto" && dev.is_cpu())) ? "fused CPU" : "tensor",
+                fastMs, *std::min_element(times.begin(), times.end()), a.repeats);
 
     // Components on one thread (thread CPU time, best of 3 passes): the fused cost blocks, then the
     // solver.

@@ -10,8 +10,16 @@
 #include "base/util/thread_pool.h"
 #include "train/loss/fused_match_cost.h"
 #include "train/loss/lsap.h"
+#include "train/loss/match_inputs.h"
 
 namespace studio::train {
+
+using detail::checkOutput;
+using detail::emptyIndices;
+using detail::failureText;
+using detail::hostTargets;
+using detail::HostTargets;
+using detail::Shape;
 
 struct HungarianMatcher::Scratch {
     LsapSolver solver;
@@ -22,94 +30,6 @@ struct HungarianMatcher::Scratch {
     FusedScratch fused;
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
 };
-
-namespace {
-
-// Targets as contiguous CPU float32 boxes / int64 labels, validated once per call.
-struct HostTargets {
-    std::vector<at::Tensor> boxes, labels;
-    std::vector<int> counts;
-    int maxCount = 0;
-    std::int64_t total = 0;
-};
-
-HostTargets hostTargets(const std::vector<ImageTargets>& targets, std::int64_t numClasses) {
-    HostTargets h;
-    for (std::size_t b = 0; b < targets.size(); ++b) {
-        const auto& t = targets[b];
-        const std::string where = "targets of image " + std::to_string(b);
-        if (!t.boxes.defined() || !t.labels.defined())
-            throw std::invalid_argument(where +
-                                        ": boxes and labels must both be set (empty [0, 4] / [0] "
-                                        "tensors for an image without objects)");
-        if (t.boxes.dim() != 2 || t.boxes.size(1) != 4 || t.labels.dim() != 1 ||
-            t.labels.size(0) != t.boxes.size(0))
-            throw std::invalid_argument(
-                where + ": expected boxes [n, 4] and labels [n], got boxes " +
-                std::to_string(t.boxes.dim()) + "-d and labels " + std::to_string(t.labels.dim()) +
-                "-d with different counts");
-        auto boxes = t.boxes.to(at::kCPU, at::kFloat).contiguous();
-        auto labels = t.labels.to(at::kCPU, at::kLong).contiguous();
-        const int n = static_cast<int>(labels.size(0));
-        const auto* l = labels.data_ptr<std::int64_t>();
-        for (int i = 0; i < n; ++i) {
-            if (l[i] < 0 || l[i] >= numClasses)
-                throw std::invalid_argument(where + ": label " + std::to_string(l[i]) + " of box " +
-                                            std::to_string(i) + " is outside the model's " +
-                                            std::to_string(numClasses) +
-                                            " logits; check the class ids of "
-                                            "the dataset against the model's class count");
-        }
-        h.boxes.push_back(boxes);
-        h.labels.push_back(labels);
-        h.counts.push_back(n);
-        h.maxCount = std::max(h.maxCount, n);
-        h.total += n;
-    }
-    return h;
-}
-
-struct Shape {
-    std::int64_t batch = 0, queries = 0, classes = 0, perGroup = 0;
-};
-
-Shape checkOutput(const DetectionOutput& out, std::size_t numTargets, int groups,
-                  const std::string& name) {
-    if (!out.logits.defined() || !out.boxes.defined() || out.logits.dim() != 3 ||
-        out.boxes.dim() != 3 || out.boxes.size(2) != 4 || out.logits.size(0) != out.boxes.size(0) ||
-        out.logits.size(1) != out.boxes.size(1))
-        throw std::invalid_argument("matcher: output '" + name +
-                                    "' must have logits [B, NQ, K] and boxes [B, NQ, 4]");
-    Shape s{out.logits.size(0), out.logits.size(1), out.logits.size(2), 0};
-    if (groups < 1 || s.queries % groups != 0)
-        throw std::invalid_argument("matcher: output '" + name + "' has " +
-                                    std::to_string(s.queries) + " queries, not a multiple of the " +
-                                    std::to_string(groups) + " groups");
-    if (static_cast<std::size_t>(s.batch) != numTargets)
-        throw std::invalid_argument("matcher: output '" + name + "' has batch " +
-                                    std::to_string(s.batch) + " but " + std::to_string(numTargets) +
-                                    " target lists were given");
-    s.perGroup = s.queries / groups;
-    return s;
-}
-
-std::string failureText(LsapStatus status, int image, int group) {
-    return "image " + std::to_string(image) + ", group " + std::to_string(group) +
-           ": the cost matrix is " + lsapStatusText(status) +
-           ". The model produced non-finite boxes or logits (training diverged): lower the "
-           "learning rate, "
-           "keep gradient clipping on, or resume from the last good checkpoint";
-}
-
-MatchIndices emptyIndices(std::int64_t pairs) {
-    MatchIndices m;
-    m.imageIdx = at::empty({pairs}, at::kLong);
-    m.queryIdx = at::empty({pairs}, at::kLong);
-    m.targetIdx = at::empty({pairs}, at::kLong);
-    return m;
-}
-
-}  // namespace
 
 // Solves one block (n targets x q queries, row stride `stride`) the way scipy solves the [q, n]
 // matrix: transposed (= this layout) when n < q, as is otherwise. Fills s.pairs with (query +
@@ -225,8 +145,13 @@ std::vector<MatchIndices> HungarianMatcher::match(
     // tensor.
     std::vector<at::Tensor> hostLogits, hostBoxes;
     std::vector<FusedTargets> fusedTargets;
-    at::Tensor hostCost;  // [O, B, G, T, Q]: each block targets x queries, the solver's layout
+    // Tensor path: [O, sum n_b, G, Q], the real target rows of every image (no padding), each block
+    // targets x queries (the solver's layout); row t of image b starts at targetRow[b] + t.
+    at::Tensor hostCost;
     const int tmax = std::max(tg.maxCount, 1);
+    std::vector<std::int64_t> targetRow(batch + 1, 0);
+    for (int b = 0; b < batch; ++b)
+        targetRow[b + 1] = targetRow[b] + tg.counts[b];
     if (fused) {
         for (const auto* out : outputs) {
             hostLogits.push_back(out->logits.detach().to(at::kCPU, at::kFloat).contiguous());
@@ -249,13 +174,18 @@ std::vector<MatchIndices> HungarianMatcher::match(
             padBoxes[b].narrow(0, 0, tg.counts[b]).copy_(tg.boxes[b]);
             padLabels[b].narrow(0, 0, tg.counts[b]).copy_(tg.labels[b]);
         }
+        std::vector<std::int64_t> valid;  // rows (b * tmax + t) of real targets
+        for (int b = 0; b < batch; ++b)
+            for (int t = 0; t < tg.counts[b]; ++t)
+                valid.push_back(std::int64_t{b} * tmax + t);
         const auto dev = outputs[0]->logits.device();
         const auto cost = batchedMatchCost(at::stack(logits), at::stack(boxes).to(dev),
                                            padLabels.to(dev), padBoxes.to(dev), m_options.weights)
                               .view({numOutputs, batch, groups, q, tmax})
-                              .transpose(3, 4)
-                              .contiguous();
-        hostCost = cost.to(at::kCPU);  // the one device->host copy of the step
+                              .permute({0, 1, 4, 2, 3})
+                              .reshape({numOutputs, std::int64_t{batch} * tmax, groups, q})
+                              .index_select(1, at::tensor(valid, at::kLong).to(dev));
+        hostCost = cost.to(at::kCPU).contiguous();  // the one device->host copy of the step
     }
 
     // Outputs with non-finite costs take the reference path, which applies the reference's
@@ -279,9 +209,11 @@ std::vector<MatchIndices> HungarianMatcher::match(
                            fusedTargets[p.image], m_options.weights, s.block.data(), s.fused);
             block = s.block.data();
         } else {
-            stride = q;
+            stride = std::int64_t{groups} * q;
             block = hostCost.data_ptr<float>() +
-                    ((std::int64_t{p.output} * batch + p.image) * groups + p.group) * tmax * q;
+                    ((std::int64_t{p.output} * targetRow[batch] + targetRow[p.image]) * groups +
+                     p.group) *
+                        q;
         }
         const std::int64_t offset = imageOffset[p.image] + std::int64_t{p.group} * std::min(q, n);
         if (!solveBlock(s, block, n, q, stride, std::int64_t{p.group} * q)) {
@@ -306,80 +238,6 @@ std::vector<MatchIndices> HungarianMatcher::match(
         }
     }
     return results;
-}
-
-MatchIndices HungarianMatcher::matchReference(const DetectionOutput& output,
-                                              const std::vector<ImageTargets>& targets, int groups,
-                                              const MatchCostWeights& weights) {
-    const Shape shape = checkOutput(output, targets.size(), groups, "reference");
-    const HostTargets tg = hostTargets(targets, shape.classes);
-    const int batch = static_cast<int>(shape.batch), q = static_cast<int>(shape.perGroup);
-    const at::NoGradGuard noGrad;
-    const auto dev = output.logits.device();
-    const auto logits = output.logits.detach(), boxes = output.boxes.detach();
-
-    // Each image's predictions against its own targets: [NQ, n_b] float32 on the host. These are
-    // exactly the entries of the reference's [B*NQ, sum n_b] matrix that the assignment reads.
-    std::vector<at::Tensor> blocks(batch);
-    bool nonFinite = false;
-    for (int b = 0; b < batch; ++b) {
-        if (tg.counts[b] == 0)
-            continue;
-        blocks[b] =
-            matchCostMatrix(logits[b], boxes[b], tg.labels[b].to(dev), tg.boxes[b].to(dev), weights)
-                .to(at::kCPU)
-                .contiguous();
-        nonFinite = nonFinite || !at::isfinite(blocks[b]).all().item<bool>();
-    }
-    if (nonFinite) {
-        // [QUIRK] non-finite entries become twice the max over the reference's whole matrix (all
-        // images' predictions against all targets), non-finite entries included: a +inf anywhere
-        // keeps them +inf, a NaN anywhere makes them NaN (and the assignment then fails, as scipy
-        // does).
-        const auto all =
-            matchCostMatrix(logits.flatten(0, 1), boxes.flatten(0, 1), at::cat(tg.labels).to(dev),
-                            at::cat(tg.boxes).to(dev), weights)
-                .to(at::kCPU);
-        const auto replacement = all.max() * 2;
-        for (auto& block : blocks)
-            if (block.defined())
-                block.index_put_({at::isinf(block).logical_or(at::isnan(block))}, replacement);
-    }
-
-    std::vector<std::vector<std::int64_t>> qs(batch), ts(batch);
-    LsapSolver solver;
-    LsapResult r;
-    for (int g = 0; g < groups; ++g) {
-        for (int b = 0; b < batch; ++b) {
-            const int n = tg.counts[b];
-            if (n == 0)
-                continue;
-            // The group's [Q, n_b] block as float64, as numpy hands it to scipy.
-            const auto part =
-                blocks[b].narrow(0, std::int64_t{g} * q, q).to(at::kDouble).contiguous();
-            const LsapStatus status = solver.solve(part.data_ptr<double>(), q, n, n, r);
-            if (status != LsapStatus::Ok)
-                throw MatchingError("matcher: " + failureText(status, b, g));
-            for (std::size_t i = 0; i < r.rowInd.size(); ++i) {
-                qs[b].push_back(r.rowInd[i] + std::int64_t{g} * q);
-                ts[b].push_back(r.colInd[i]);
-            }
-        }
-    }
-    std::int64_t pairs = 0;
-    for (const auto& v : qs)
-        pairs += static_cast<std::int64_t>(v.size());
-    MatchIndices m = emptyIndices(pairs);
-    std::int64_t cursor = 0;
-    for (int b = 0; b < batch; ++b) {
-        for (std::size_t i = 0; i < qs[b].size(); ++i, ++cursor) {
-            m.imageIdx.data_ptr<std::int64_t>()[cursor] = b;
-            m.queryIdx.data_ptr<std::int64_t>()[cursor] = qs[b][i];
-            m.targetIdx.data_ptr<std::int64_t>()[cursor] = ts[b][i];
-        }
-        m.perImage.push_back(static_cast<std::int64_t>(qs[b].size()));
-    }
-    return m;
 }
 
 }  // namespace studio::train
