@@ -1,0 +1,184 @@
+#include "base/coco/coco_file_parser.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "base/coco/coco_sax_handler.h"
+
+namespace studio::coco_detail {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from` - 1.
+std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
+    constexpr std::size_t kWindow = std::size_t(4) << 20;
+    std::vector<char> buf(kWindow);
+    const ssize_t n = ::pread(fd, buf.data(), kWindow, static_cast<off_t>(from));
+    if (n <= 0) return 0;
+    bool afterComma = false;
+    for (ssize_t i = 0; i < n; ++i) {
+        const char c = buf[static_cast<std::size_t>(i)];
+        if (c == ',') {
+            afterComma = true;
+        } else if (afterComma && c == '{') {
+            return from + static_cast<std::uint64_t>(i);
+        } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+            afterComma = false;
+        }
+    }
+    (void)size;
+    return 0;
+}
+
+struct Speculation {
+    std::unique_ptr<ParseOutput> output = std::make_unique<ParseOutput>();
+    enum class End { Failed, AtCandidate, AtSectionEnd } end = End::Failed;
+    std::size_t nextCandidate = 0;
+    std::uint64_t sectionEnd = 0;
+    std::thread thread;
+};
+
+void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates, std::size_t index,
+                    std::size_t bufferBytes, Speculation* spec) {
+    try {
+        JsonByteSource source(path, candidates[index], bufferBytes);
+        source.inject("[");
+        CocoSaxHandler handler(&source, spec->output.get());
+        handler.beginInsideAnnotations();
+        bool atCandidate = false;
+        handler.setCandidates(&candidates, index + 1, [&](std::size_t k) {
+            atCandidate = true;
+            spec->nextCandidate = k;
+            return false;
+        });
+        json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, false);
+        if (atCandidate) {
+            spec->end = Speculation::End::AtCandidate;
+        } else if (handler.end().kind == ParseEnd::Kind::Stopped) {
+            spec->end = Speculation::End::AtSectionEnd;
+            spec->sectionEnd = handler.sectionEndOffset();
+        }
+    } catch (...) {
+        spec->end = Speculation::End::Failed;
+    }
+    if (spec->end == Speculation::End::Failed) spec->output.reset();
+}
+
+void appendOutput(ParseOutput& into, ParseOutput&& part) {
+    const auto nameBase = static_cast<std::uint32_t>(into.names.size());
+    into.names += part.names;
+    for (ParsedImage im : part.images) {
+        im.nameOffset += nameBase;
+        into.images.push_back(im);
+    }
+    into.boxes.append(std::move(part.boxes));
+    for (auto& c : part.categories) into.categories.push_back(std::move(c));
+    into.issues.append(part.issues, into.elements);
+    for (int s = 0; s < kSectionCount; ++s) into.elements[s] += part.elements[s];
+}
+
+std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size, int threads) {
+    std::vector<std::uint64_t> out;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    for (int i = 1; i < threads; ++i) {
+        const std::uint64_t at = findBoundary(fd, size / static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(i), size);
+        if (at != 0 && (out.empty() || at > out.back())) out.push_back(at);
+    }
+    ::close(fd);
+    return out;
+}
+
+}  // namespace
+
+ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a folder, not a JSON file");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+
+    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    const std::uint64_t perThread = std::max<std::uint64_t>(options.minBytesPerThread, 1);
+    threads = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(threads, size / perThread)));
+    const std::vector<std::uint64_t> candidates = threads > 1 ? chooseCandidates(path, size, threads)
+                                                              : std::vector<std::uint64_t>{};
+
+    ParseResult result;
+    result.threadsUsed = 1 + static_cast<int>(candidates.size());
+    std::vector<Speculation> specs(candidates.size());
+    struct Joiner {
+        std::vector<Speculation>& s;
+        ~Joiner() {
+            for (auto& x : s)
+                if (x.thread.joinable()) x.thread.join();
+        }
+    } joiner{specs};
+    for (std::size_t i = 0; i < specs.size(); ++i)
+        specs[i].thread = std::thread(runSpeculation, std::cref(path), std::cref(candidates), i,
+                                      options.bufferBytes, &specs[i]);
+
+    // Thread 0: the whole document, jumping over proven speculative parts.
+    JsonByteSource source(path, 0, options.bufferBytes);
+    std::vector<std::unique_ptr<ParseOutput>> segments;
+    segments.push_back(std::make_unique<ParseOutput>());
+    CocoSaxHandler handler(&source, segments.back().get());
+    handler.setCandidates(&candidates, 0, [&](std::size_t k) {
+        std::vector<std::size_t> chain;
+        std::size_t j = k;
+        bool toSectionEnd = false;
+        while (true) {
+            if (specs[j].thread.joinable()) specs[j].thread.join();
+            if (specs[j].end == Speculation::End::Failed) break;
+            chain.push_back(j);
+            if (specs[j].end == Speculation::End::AtSectionEnd) {
+                toSectionEnd = true;
+                break;
+            }
+            j = specs[j].nextCandidate;
+        }
+        if (chain.empty()) return true;  // the guess at k failed: read on from here ourselves
+        handler.abandonCurrentElement();
+        if (toSectionEnd) {
+            source.inject("}");
+            source.seek(specs[chain.back()].sectionEnd);
+            handler.setNextCandidate(candidates.size());
+        } else {
+            source.inject("},");  // close the abandoned element; element j follows the comma
+            source.seek(candidates[j]);
+            handler.setNextCandidate(j + 1);
+        }
+        for (std::size_t c : chain) segments.push_back(std::move(specs[c].output));
+        result.guessesUsed += static_cast<int>(chain.size());
+        segments.push_back(std::make_unique<ParseOutput>());
+        handler.switchOutput(segments.back().get());
+        return true;
+    });
+    const bool ok = json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, true);
+
+    result.end = handler.end();
+    if (ok) result.end.kind = ParseEnd::Kind::Complete;
+    for (int s = 0; s < kSectionCount; ++s) result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
+    if (result.end.kind == ParseEnd::Kind::SyntaxError || result.end.kind == ParseEnd::Kind::ReadError) {
+        const TextPosition pos = textPositionOf(path, result.end.offset);
+        result.line = pos.line;
+        result.column = pos.column;
+    }
+    result.output = std::move(*segments.front());
+    for (std::size_t i = 1; i < segments.size(); ++i)
+        if (segments[i]) appendOutput(result.output, std::move(*segments[i]));
+    return result;
+}
+
+}  // namespace studio::coco_detail

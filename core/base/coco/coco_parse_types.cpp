@@ -1,0 +1,24 @@
+#include "base/coco/coco_parse_types.h"
+
+namespace studio::coco_detail {
+
+void IssueLog::add(ParseIssue issue) {
+    const int k = static_cast<int>(issue.kind);
+    ++m_counts[k];
+    if (m_listedCounts[k] >= kMaxListed) return;
+    ++m_listedCounts[k];
+    m_listed.push_back(std::move(issue));
+}
+
+void IssueLog::append(const IssueLog& other, const std::array<std::uint64_t, kSectionCount>& elementOffset) {
+    for (ParseIssue is : other.m_listed) {
+        const int k = static_cast<int>(is.kind);
+        if (m_listedCounts[k] >= kMaxListed) continue;
+        ++m_listedCounts[k];
+        is.element += elementOffset[static_cast<int>(is.section)];
+        m_listed.push_back(std::move(is));
+    }
+    for (int k = 0; k < kIssueKindCount; ++k) m_counts[k] += other.m_counts[k];
+}
+
+}  // namespace studio::coco_detail
