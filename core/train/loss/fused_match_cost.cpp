@@ -137,12 +137,16 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
     float* cx = s.pred.data();
     float *cy = cx + pad, *bw = cy + pad, *bh = bw + pad;
     float *x0 = bh + pad, *y0 = x0 + pad, *x1 = y0 + pad, *y1 = x1 + pad, *area = y1 + pad;
-    for (int q = 0; q < pad; ++q) {
-        const bool real = q < rows;
-        cx[q] = real ? boxes[4 * q] : 0.5f;
-        cy[q] = real ? boxes[4 * q + 1] : 0.5f;
-        bw[q] = real ? boxes[4 * q + 2] : 1.0f;
-        bh[q] = real ? boxes[4 * q + 3] : 1.0f;
+    for (int q = 0; q < rows; ++q) {
+        const float* b = boxes + 4 * static_cast<std::ptrdiff_t>(q);
+        cx[q] = b[0];
+        cy[q] = b[1];
+        bw[q] = b[2];
+        bh[q] = b[3];
+    }
+    for (int q = rows; q < pad; ++q) {
+        cx[q] = cy[q] = 0.5f;
+        bw[q] = bh[q] = 1.0f;
     }
     for (int q = 0; q < pad; q += kLanes) {
         const V8f c = load(cx + q), d = load(cy + q);
@@ -160,8 +164,11 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
     for (int c = 0; c < nc; ++c) {
         float* row = s.classCost.data() + static_cast<std::size_t>(c) * pad;
         const std::int64_t label = tg.classes[c];
-        for (int q = 0; q < pad; ++q)
-            row[q] = q < rows ? logits[static_cast<std::ptrdiff_t>(q) * numClasses + label] : 0.0f;
+        const float* x = logits + label;
+        for (int q = 0; q < rows; ++q)
+            row[q] = x[static_cast<std::ptrdiff_t>(q) * numClasses];
+        for (int q = rows; q < pad; ++q)
+            row[q] = 0.0f;
         for (int q = 0; q < pad; q += kLanes)
             store(row + q, classCost(load(row + q), alpha, gamma));
     }

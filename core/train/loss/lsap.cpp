@@ -19,6 +19,7 @@ namespace studio::train {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kLanes = 4;
 constexpr int kPadTo = 2 * kLanes;  // working rows are padded to this many columns
 
@@ -59,40 +60,42 @@ struct LaneState {
     V4i index, count;
 };
 
+// Closed columns (already settled by the search, and the padding) hold NaN in `shortest`: NaN fails
+// every comparison, so they are neither improved nor candidates, without a separate mask. The first
+// step of a search (kFirst) starts from nothing: every column gets its reduced cost (the padding of
+// the working rows is NaN, so it stays closed), which also spares resetting `shortest`.
+template <bool kFirst>
 STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const double* v,
-                              double* shortest, double* step, const std::int64_t* open,
-                              const V4d& minV, const V4d& uiV, const V4d& stepV, const V4d& infV,
-                              const V4i& one, LaneState& st) {
+                              double* shortest, const V4d& minV, const V4d& uiV, const V4i& one,
+                              LaneState& st) {
     const V4d r = ((minV + load(row + j)) - uiV) - load(v + j);
-    const V4i isOpen = load(open + j);
-    V4d s = load(shortest + j);
-    const V4i better = (r < s) & isOpen;
-    s = better ? r : s;
+    V4d s = r;
+    if (!kFirst) {
+        const V4d old = load(shortest + j);
+        s = r < old ? r : old;
+    }
     store(shortest + j, s);
-    store(step + j, better ? stepV : load(step + j));
-    const V4d d = isOpen ? s : infV;
-    const V4i lt = d < st.low, eq = d == st.low;
-    st.low = lt ? d : st.low;
+    const V4i lt = s < st.low, eq = s == st.low;
+    st.low = lt ? s : st.low;
     st.index = lt ? lane : st.index;
     st.count = lt ? one : st.count - eq;
 }
 
 // Relaxes the open columns from one row of the search: reduced cost ((minVal + c) - u_i) - v_j in
-// scipy's evaluation order; improved columns record `stepValue` as their parent. Tracks the lowest
-// open distance, one column reaching it and the number of such columns in two independent lane sets
-// (short compare-and-blend chains), then across lanes. `pad` is a multiple of 8; padded columns are
-// closed.
-STUDIO_SIMD_CLONES
-RowScan relaxRow(const double* row, int pad, const double* v, double* shortest, double* step,
-                 const std::int64_t* open, double minVal, double ui, double stepValue) {
+// scipy's evaluation order. Tracks the lowest open distance, one column reaching it and the number of
+// such columns in two independent lane sets (short compare-and-blend chains), then across lanes.
+// `pad` is a multiple of 8; padded columns are closed.
+template <bool kFirst>
+STUDIO_INLINE RowScan relaxRowImpl(const double* row, int pad, const double* v, double* shortest,
+                                   double minVal, double ui) {
     const V4d zero = {0, 0, 0, 0};
-    const V4d minV = zero + minVal, uiV = zero + ui, stepV = zero + stepValue, infV = zero + kInf;
+    const V4d minV = zero + minVal, uiV = zero + ui;
     const V4i none = {0, 0, 0, 0}, one = none + 1, eight = none + 2 * kLanes;
-    LaneState a{infV, none - 1, none}, b = a;
+    LaneState a{zero + kInf, none - 1, none}, b = a;
     V4i laneA = {0, 1, 2, 3}, laneB = laneA + kLanes;
     for (int j = 0; j < pad; j += 2 * kLanes, laneA += eight, laneB += eight) {
-        relaxBlock(row, j, laneA, v, shortest, step, open, minV, uiV, stepV, infV, one, a);
-        relaxBlock(row, j + kLanes, laneB, v, shortest, step, open, minV, uiV, stepV, infV, one, b);
+        relaxBlock<kFirst>(row, j, laneA, v, shortest, minV, uiV, one, a);
+        relaxBlock<kFirst>(row, j + kLanes, laneB, v, shortest, minV, uiV, one, b);
     }
     RowScan scan;
     for (const LaneState* st : {&a, &b})
@@ -109,34 +112,54 @@ RowScan relaxRow(const double* row, int pad, const double* v, double* shortest, 
     return scan;
 }
 
-// Copies rows of the input into the padded double working matrix (zeros in the padding), four
-// entries at a time, flagging NaN / -inf (invalid) and any non-finite entry.
+STUDIO_SIMD_CLONES
+RowScan relaxFirstRow(const double* row, int pad, const double* v, double* shortest, double ui) {
+    return relaxRowImpl<true>(row, pad, v, shortest, 0.0, ui);
+}
+
+STUDIO_SIMD_CLONES
+RowScan relaxRow(const double* row, int pad, const double* v, double* shortest, double minVal,
+                 double ui) {
+    return relaxRowImpl<false>(row, pad, v, shortest, minVal, ui);
+}
+
+// Copies rows of the input into the padded double working matrix (NaN in the padding, which keeps
+// padded columns closed), four entries at a time, flagging NaN / -inf (invalid) and any non-finite
+// entry of the input.
 template <class T>
 STUDIO_INLINE void copyRowsImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
                                 double* dst, int pad, bool& invalid, bool& nonFinite) {
     const V4d zero = {0, 0, 0, 0}, infV = zero + kInf;
     V4i bad = {0, 0, 0, 0}, inf = bad;
+    bool tailBad = false, tailInf = false;  // scalars: indexing the vectors would keep them in memory
     for (int r = 0; r < rows; ++r) {
         const T* src = cost + r * rowStride;
         double* out = dst + static_cast<std::size_t>(r) * pad;
         for (int c = 0; c < pad; c += kLanes) {
-            V4d x = zero;
             if (c + kLanes <= cols) {
-                x = V4d{static_cast<double>(src[c]), static_cast<double>(src[c + 1]),
-                        static_cast<double>(src[c + 2]), static_cast<double>(src[c + 3])};
+                const V4d x = {static_cast<double>(src[c]), static_cast<double>(src[c + 1]),
+                               static_cast<double>(src[c + 2]), static_cast<double>(src[c + 3])};
+                bad |= (x != x) | (x == -infV);
+                inf |= x == infV;
+                store(out + c, x);
             } else {
-                for (int k = 0; c + k < cols; ++k)
-                    x[k] = static_cast<double>(src[c + k]);
+                for (int k = 0; k < kLanes; ++k) {
+                    const double x = c + k < cols ? static_cast<double>(src[c + k]) : kNaN;
+                    if (c + k < cols) {
+                        tailBad |= std::isnan(x) || x == -kInf;
+                        tailInf |= x == kInf;
+                    }
+                    out[c + k] = x;
+                }
             }
-            bad |= (x != x) | (x == -infV);
-            inf |= x == infV;
-            store(out + c, x);
         }
     }
     for (int k = 0; k < kLanes; ++k) {
-        invalid |= bad[k] != 0;
-        nonFinite |= bad[k] != 0 || inf[k] != 0;
+        tailBad |= bad[k] != 0;
+        tailInf |= inf[k] != 0;
     }
+    invalid |= tailBad;
+    nonFinite |= tailBad || tailInf;
 }
 
 STUDIO_SIMD_CLONES
@@ -171,7 +194,7 @@ LsapStatus LsapSolver::solve(const double* cost, int rows, int cols, std::ptrdif
 int LsapSolver::pickColumn(double lowest) const {
     m_ties.clear();
     for (int j = 0; j < m_nc; ++j)
-        if (m_shortest[j] == lowest && m_open[j])
+        if (m_shortest[j] == lowest)  // closed columns hold NaN
             m_ties.push_back(j);
     if (m_ties.size() == 1)
         return m_ties[0];
@@ -214,30 +237,51 @@ int LsapSolver::pickColumn(double lowest) const {
 
 // One Dijkstra-like search from the free row `curRow` over reduced costs (Crouse 2016 / scipy).
 // Returns the free column reached (the sink), or -1 when only +inf entries remain (infeasible);
-// minVal receives the sink's distance.
+// minVal receives the sink's distance. Settled columns move their distance to m_settled.
 int LsapSolver::augmentingPath(int curRow, double& minVal) {
     minVal = 0;
-    std::fill(m_shortest.begin(), m_shortest.end(), kInf);
-    std::fill(m_open.begin(), m_open.begin() + m_nc, -1);
     m_visitedRows.clear();
     m_visitedCols.clear();
+    m_stepMin.clear();
 
     for (int i = curRow;;) {
-        const double stepValue = static_cast<double>(m_visitedRows.size());
         m_visitedRows.push_back(i);
+        m_stepMin.push_back(minVal);
+        const double* row = m_work.data() + static_cast<std::size_t>(i) * m_pad;
         const RowScan scan =
-            relaxRow(m_work.data() + static_cast<std::size_t>(i) * m_pad, m_pad, m_v.data(),
-                     m_shortest.data(), m_step.data(), m_open.data(), minVal, m_u[i], stepValue);
+            m_visitedRows.size() == 1
+                ? relaxFirstRow(row, m_pad, m_v.data(), m_shortest.data(), m_u[i])
+                : relaxRow(row, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i]);
         minVal = scan.lowest;
         if (scan.lowest == kInf)
             return -1;
         const int j = scan.ties == 1 ? scan.candidate : pickColumn(scan.lowest);
-        m_open[j] = 0;
+        m_settled[j] = m_shortest[j];
+        m_shortest[j] = kNaN;
         m_visitedCols.push_back(j);
         if (m_row4col[j] == -1)
             return j;
         i = m_row4col[j];
     }
+}
+
+// The row that set column j's final distance in the last search: the search is replayed for column j
+// alone (same expressions, same order, so the same comparisons) up to the step that settled it.
+int LsapSolver::parentOf(int j) const {
+    const auto settledAt = static_cast<std::size_t>(
+        std::find(m_visitedCols.begin(), m_visitedCols.end(), j) - m_visitedCols.begin());
+    double best = kInf;
+    int parent = -1;
+    for (std::size_t k = 0; k <= settledAt; ++k) {
+        const int i = m_visitedRows[k];
+        const double r =
+            ((m_stepMin[k] + m_work[static_cast<std::size_t>(i) * m_pad + j]) - m_u[i]) - m_v[j];
+        if (r < best) {
+            best = r;
+            parent = i;
+        }
+    }
+    return parent;
 }
 
 template <class T>
@@ -273,9 +317,8 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
         return LsapStatus::InvalidEntry;
     m_u.assign(nr, 0.0);
     m_v.assign(pad, 0.0);
-    m_shortest.assign(pad, kInf);
-    m_step.assign(pad, 0.0);
-    m_open.assign(pad, 0);
+    m_shortest.assign(pad, kNaN);  // padding stays closed
+    m_settled.assign(nc, 0.0);
     m_col4row.assign(nr, -1);
     m_row4col.assign(nc, -1);
     m_visitedRows.reserve(nr);
@@ -286,20 +329,26 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
         const int sink = augmentingPath(curRow, minVal);
         if (sink < 0)
             return LsapStatus::Infeasible;
+        // The augmenting path back to curRow (before the duals change).
+        m_path.clear();
+        for (int j = sink;;) {
+            const int i = parentOf(j);
+            m_path.emplace_back(i, j);
+            if (i == curRow)
+                break;
+            j = m_col4row[i];
+        }
         // Dual update over the rows and columns the search reached.
         m_u[curRow] += minVal;
         for (int i : m_visitedRows)
             if (i != curRow)
-                m_u[i] += minVal - m_shortest[m_col4row[i]];
+                m_u[i] += minVal - m_settled[m_col4row[i]];
         for (int j : m_visitedCols)
-            m_v[j] -= minVal - m_shortest[j];
-        // Augment along the parents back to curRow.
-        for (int j = sink;;) {
-            const int i = m_visitedRows[static_cast<std::size_t>(m_step[j])];
+            m_v[j] -= minVal - m_settled[j];
+        // Augment.
+        for (const auto& [i, j] : m_path) {
             m_row4col[j] = i;
-            std::swap(m_col4row[i], j);
-            if (i == curRow)
-                break;
+            m_col4row[i] = j;
         }
     }
 

@@ -6,6 +6,7 @@
 // assignments the same one is returned. No Torch: plain arrays in, indices out.
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace studio::train {
@@ -43,16 +44,19 @@ class LsapSolver {
                          LsapResult& out);
     int augmentingPath(int curRow, double& minVal);
     int pickColumn(double lowest) const;
+    int parentOf(int column) const;
 
     int m_nr = 0;   // rows of the working matrix (<= m_nc)
     int m_nc = 0;   // columns
     int m_pad = 0;  // m_nc rounded up to twice the vector width; padded columns are never open
     std::vector<double> m_transposed;  // tall inputs: the input transposed, m_nr x m_nc
     std::vector<double> m_work;        // the working matrix in double, m_nr x m_pad
-    std::vector<double> m_u, m_v, m_shortest;
-    std::vector<double> m_step;  // per column: search step (index into m_visitedRows) of its parent
-    std::vector<std::int64_t> m_open;  // per column: -1 while not yet reached by the search, else 0
+    std::vector<double> m_u, m_v;
+    std::vector<double> m_shortest;  // per column: distance in the current search, NaN once settled
+    std::vector<double> m_settled;   // per column: the distance it was settled at
+    std::vector<double> m_stepMin;   // per search step: the distance the step relaxed from
     std::vector<int> m_col4row, m_row4col, m_visitedRows, m_visitedCols;
+    std::vector<std::pair<int, int>> m_path;  // (row, column) pairs of the augmenting path
     mutable std::vector<int> m_ties;
 };
 
