@@ -247,8 +247,8 @@ int main(int argc, char** argv) {
             logits.push_back(o.logits.to(at::kCPU).contiguous());
             boxes.push_back(o.boxes.to(at::kCPU).contiguous());
         }
-        const int stride = fusedRowStride(a.queries);
-        std::vector<float> all(static_cast<std::size_t>(problems) * a.targets * stride);
+        const int stride = LsapSolver::workStride(a.queries);
+        std::vector<double> all(static_cast<std::size_t>(problems) * a.targets * stride);
         FusedScratch scratch;
         LsapSolver solver;
         LsapResult result;
@@ -267,7 +267,8 @@ int main(int argc, char** argv) {
                             logits[o].data_ptr<float>() + row0 * a.classes,
                             boxes[o].data_ptr<float>() + row0 * 4, a.queries, a.classes,
                             fusedTargets[b], {},
-                            all.data() + static_cast<std::size_t>(p) * a.targets * stride, scratch);
+                            all.data() + static_cast<std::size_t>(p) * a.targets * stride, stride,
+                            scratch);
                     }
             const double t1 = threadCpuMs();
             ourTotal = 0;
@@ -281,11 +282,11 @@ int main(int argc, char** argv) {
             solveMs = std::min(solveMs, t2 - t1);
         }
         for (int p = 0; p < problems; ++p) {
-            const float* src = all.data() + static_cast<std::size_t>(p) * a.targets * stride;
+            const double* src = all.data() + static_cast<std::size_t>(p) * a.targets * stride;
             float* dst = blocks.data() + static_cast<std::size_t>(p) * a.queries * a.targets;
             for (int t = 0; t < a.targets; ++t)
                 for (int i = 0; i < a.queries; ++i)
-                    dst[i * a.targets + t] = src[t * stride + i];
+                    dst[i * a.targets + t] = static_cast<float>(src[t * stride + i]);
         }
         std::printf(
             "  components on one thread (CPU time, best of 3): fused cost %.2f ms, LSAP %.2f ms "

@@ -89,17 +89,24 @@ class TstFusedMatchCost : public QObject {
         QCOMPARE(targets.classes.size(), std::size_t{5});
         const int stride = fusedRowStride(rows);
         QVERIFY(stride >= rows);
-        std::vector<float> block(static_cast<std::size_t>(n) * stride);
+        std::vector<double> block(static_cast<std::size_t>(n) * stride);
         FusedScratch scratch;
         fusedCostBlock(logits.data_ptr<float>(), boxes.data_ptr<float>(), rows, classes, targets,
-                       {}, block.data(), scratch);
+                       {}, block.data(), stride, scratch);
         const auto ref = matchCostMatrix(logits, boxes, labels, tboxes, {});  // [rows, n]
-        const auto got =
-            at::from_blob(block.data(), {n, stride}, at::kFloat).narrow(1, 0, rows).t();
+        const auto wide = at::from_blob(block.data(), {n, stride}, at::kDouble);
+        // Stored as double, but every value is a float32 result.
+        QVERIFY(at::equal(wide, wide.to(at::kFloat).to(at::kDouble)));
+        const auto got = wide.narrow(1, 0, rows).t().to(at::kFloat);
         QVERIFY2(at::allclose(got, ref, 1e-5, 1e-5),
                  std::to_string((got - ref).abs().max().item<float>()).c_str());
         // The exact case: class cost aside, a perfect box costs 5*0 + 2*(-1).
         QVERIFY(std::abs(got[7][0].item<float>() - ref[7][0].item<float>()) < 1e-6);
+        // A row stride below fusedRowStride is refused.
+        QVERIFY_EXCEPTION_THROWN(
+            fusedCostBlock(logits.data_ptr<float>(), boxes.data_ptr<float>(), rows, classes,
+                           targets, {}, block.data(), rows, scratch),
+            std::invalid_argument);
     }
 };
 

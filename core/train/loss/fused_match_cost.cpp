@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 // The vector helpers are forced inline into the (target-cloned) kernels: their by-value vector ABI
 // must never cross a call boundary, as it differs between the AVX2 and the baseline clone.
@@ -22,9 +24,14 @@ constexpr int kLanes = 8;
 typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
 typedef float V8fMem __attribute__((vector_size(32), aligned(4), may_alias));
+typedef double V8d __attribute__((vector_size(64)));
+typedef double V8dMem __attribute__((vector_size(64), aligned(8), may_alias));
 
 STUDIO_INLINE V8f load(const float* p) {
     return *reinterpret_cast<const V8fMem*>(p);
+}
+STUDIO_INLINE void storeAsDouble(double* p, const V8f& x) {
+    *reinterpret_cast<V8dMem*>(p) = __builtin_convertvector(x, V8d);
 }
 STUDIO_INLINE void store(float* p, const V8f& x) {
     *reinterpret_cast<V8fMem*>(p) = x;
@@ -127,8 +134,8 @@ int padded(int n) {
 
 STUDIO_SIMD_CLONES
 void fusedCostKernel(const float* logits, const float* boxes, int rows, int numClasses,
-                     const FusedTargets& tg, const MatchCostWeights& w, float* out,
-                     FusedScratch& s) {
+                     const FusedTargets& tg, const MatchCostWeights& w, double* out,
+                     std::ptrdiff_t outStride, FusedScratch& s) {
     const int pad = padded(rows);
     const int nc = static_cast<int>(tg.classes.size());
     const float alpha = static_cast<float>(w.focalAlpha), gamma = static_cast<float>(w.focalGamma);
@@ -179,7 +186,7 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
         const float tcx = tg.cx[t], tcy = tg.cy[t], tw = tg.w[t], th = tg.h[t];
         const float tx0 = tg.x0[t], ty0 = tg.y0[t], tx1 = tg.x1[t], ty1 = tg.y1[t];
         const float tarea = tg.area[t];
-        float* o = out + static_cast<std::size_t>(t) * pad;
+        double* o = out + t * outStride;
         for (int q = 0; q < pad; q += kLanes) {
             const V8f l1 =
                 ((vabs(load(cx + q) - tcx) + vabs(load(cy + q) - tcy)) + vabs(load(bw + q) - tw)) +
@@ -194,7 +201,7 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
             const V8f eh = vmax(vmax(b1, splat(ty1)) - vmin(b0, splat(ty0)), splat(0.0f));
             const V8f encl = ew * eh;
             const V8f giou = iou - (encl - uni) / encl;
-            store(o + q, (wb * l1 + wc * load(cls + q)) + wg * -giou);
+            storeAsDouble(o + q, (wb * l1 + wc * load(cls + q)) + wg * -giou);
         }
     }
 }
@@ -229,9 +236,13 @@ int fusedRowStride(int rows) {
 }
 
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
-                    const FusedTargets& targets, const MatchCostWeights& w, float* out,
-                    FusedScratch& scratch) {
-    fusedCostKernel(logits, boxes, rows, numClasses, targets, w, out, scratch);
+                    const FusedTargets& targets, const MatchCostWeights& w, double* out,
+                    std::ptrdiff_t outStride, FusedScratch& scratch) {
+    if (outStride < padded(rows))
+        throw std::invalid_argument("fusedCostBlock: output row stride " +
+                                    std::to_string(outStride) + " is below fusedRowStride(" +
+                                    std::to_string(rows) + ")");
+    fusedCostKernel(logits, boxes, rows, numClasses, targets, w, out, outStride, scratch);
 }
 
 namespace {

@@ -31,16 +31,18 @@ struct FusedScratch {
     std::vector<float> classCost;  // per distinct class, per prediction
 };
 
-/// Predictions padded to this many lanes: out rows hold fusedRowStride(rows) floats.
+/// Predictions are processed in vectors of 8: rows rounded up to that (the least output row
+/// stride).
 int fusedRowStride(int rows);
 
-/// Cost block in the solver's layout, targets x predictions: out[t * fusedRowStride(rows) + q] for
-/// the `rows` predictions (logits rows x numClasses, boxes rows x 4 cxcywh, float32 row-major)
-/// against one image's targets; entries past `rows` in a row are padding. Labels must be in [0,
-/// numClasses). Thread-safe for distinct out/scratch buffers.
+/// Cost block in the solver's layout, targets x predictions: out[t * outStride + q] for the `rows`
+/// predictions (logits rows x numClasses, boxes rows x 4 cxcywh, float32 row-major) against one
+/// image's targets, computed in float32 and stored as double (the solver's arithmetic type, exact).
+/// outStride >= fusedRowStride(rows); entries past `rows` in a row are padding. Labels must be in
+/// [0, numClasses). Thread-safe for distinct out/scratch buffers.
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
-                    const FusedTargets& targets, const MatchCostWeights& w, float* out,
-                    FusedScratch& scratch);
+                    const FusedTargets& targets, const MatchCostWeights& w, double* out,
+                    std::ptrdiff_t outStride, FusedScratch& scratch);
 
 /// The focal-style class cost of `count` logits (float32), element-wise as focalClassCost computes
 /// it.

@@ -21,47 +21,62 @@ using detail::hostTargets;
 using detail::HostTargets;
 using detail::Shape;
 
-struct HungarianMatcher::Scratch {
+namespace detail {
+// Per-thread buffers of the solving stage.
+struct MatcherScratch {
     LsapSolver solver;
     LsapResult result;
-    std::vector<float> block;  // fused-kernel output, targets x queries
-    std::vector<float>
-        transposed;  // queries x targets, when an image has at least as many targets as Q
+    std::vector<double> block;       // fused-kernel output when a block is solved untransposed
+    std::vector<double> transposed;  // queries x targets, when an image has >= Q targets
     FusedScratch fused;
-    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (query, target) by query
 };
+}  // namespace detail
+
+namespace {
+
+using detail::MatcherScratch;
+
+// Pairs from a solve of the targets x queries orientation (rows are targets), sorted by query.
+bool pairsFromTargetRows(MatcherScratch& s, LsapStatus status, std::int64_t queryOffset) {
+    if (!s.result.finiteInput)
+        return false;
+    // All-finite blocks always have an assignment.
+    if (status != LsapStatus::Ok)
+        throw MatchingError(std::string("matcher: ") + lsapStatusText(status));
+    s.pairs.clear();
+    for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
+        s.pairs.emplace_back(s.result.colInd[i] + queryOffset, s.result.rowInd[i]);
+    std::sort(s.pairs.begin(), s.pairs.end());
+    return true;
+}
 
 // Solves one block (n targets x q queries, row stride `stride`) the way scipy solves the [q, n]
 // matrix: transposed (= this layout) when n < q, as is otherwise. Fills s.pairs with (query +
 // queryOffset, target) by ascending query. Returns false, leaving the pairs empty, when the block
 // has a non-finite entry.
-bool HungarianMatcher::solveBlock(Scratch& s, const float* block, int n, int q,
-                                  std::ptrdiff_t stride, std::int64_t queryOffset) {
+template <class T>
+bool solveBlock(MatcherScratch& s, const T* block, int n, int q, std::ptrdiff_t stride,
+                std::int64_t queryOffset) {
     s.pairs.clear();
-    LsapStatus status;
-    if (n < q) {
-        status = s.solver.solve(block, n, q, stride, s.result);
-        if (!s.result.finiteInput)
-            return false;
-        for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
-            s.pairs.emplace_back(s.result.colInd[i] + queryOffset, s.result.rowInd[i]);
-        std::sort(s.pairs.begin(), s.pairs.end());
-    } else {
-        s.transposed.resize(static_cast<std::size_t>(q) * n);
-        for (int t = 0; t < n; ++t)
-            for (int i = 0; i < q; ++i)
-                s.transposed[static_cast<std::size_t>(i) * n + t] = block[t * stride + i];
-        status = s.solver.solve(s.transposed.data(), q, n, n, s.result);
-        if (!s.result.finiteInput)
-            return false;
-        for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
-            s.pairs.emplace_back(s.result.rowInd[i] + queryOffset, s.result.colInd[i]);
-    }
-    // All-finite blocks always have an assignment.
+    if (n < q)
+        return pairsFromTargetRows(s, s.solver.solve(block, n, q, stride, s.result), queryOffset);
+    s.transposed.resize(static_cast<std::size_t>(q) * n);
+    for (int t = 0; t < n; ++t)
+        for (int i = 0; i < q; ++i)
+            s.transposed[static_cast<std::size_t>(i) * n + t] =
+                static_cast<double>(block[t * stride + i]);
+    const LsapStatus status = s.solver.solve(s.transposed.data(), q, n, n, s.result);
+    if (!s.result.finiteInput)
+        return false;
     if (status != LsapStatus::Ok)
         throw MatchingError(std::string("matcher: ") + lsapStatusText(status));
+    for (std::size_t i = 0; i < s.result.rowInd.size(); ++i)
+        s.pairs.emplace_back(s.result.rowInd[i] + queryOffset, s.result.colInd[i]);
     return true;
 }
+
+}  // namespace
 
 std::pair<at::Tensor, at::Tensor> MatchIndices::image(int b) const {
     std::int64_t start = 0;
@@ -73,7 +88,7 @@ std::pair<at::Tensor, at::Tensor> MatchIndices::image(int b) const {
 HungarianMatcher::HungarianMatcher(MatcherOptions options)
     : m_options(options), m_pool(std::make_unique<ThreadPool>(options.threads)) {
     for (int i = 0; i < m_pool->size(); ++i)
-        m_scratch.push_back(std::make_unique<Scratch>());
+        m_scratch.push_back(std::make_unique<MatcherScratch>());
 }
 
 HungarianMatcher::~HungarianMatcher() = default;
@@ -195,31 +210,42 @@ std::vector<MatchIndices> HungarianMatcher::match(
         nonFinite[o] = false;
     m_pool->parallelFor(problems.size(), [&](std::size_t index, int slot) {
         const Problem& p = problems[index];
-        Scratch& s = *m_scratch[slot];
+        MatcherScratch& s = *m_scratch[slot];
         const int n = tg.counts[p.image];
-        // The block: n targets x q queries with row stride `stride`.
-        const float* block;
-        std::ptrdiff_t stride;
+        const std::int64_t queryOffset = std::int64_t{p.group} * q;
+        bool finite;
         if (fused) {
-            const std::int64_t row0 = std::int64_t{p.image} * nq + std::int64_t{p.group} * q;
-            stride = fusedRowStride(q);
-            s.block.resize(static_cast<std::size_t>(n) * stride);
-            fusedCostBlock(hostLogits[p.output].data_ptr<float>() + row0 * k,
-                           hostBoxes[p.output].data_ptr<float>() + row0 * 4, q, k,
-                           fusedTargets[p.image], m_options.weights, s.block.data(), s.fused);
-            block = s.block.data();
+            // The kernel writes the block (n targets x q queries) as double straight into the
+            // solver's working matrix when the solver takes it untransposed (n < q, the usual).
+            const std::int64_t row0 = std::int64_t{p.image} * nq + queryOffset;
+            const float* logits = hostLogits[p.output].data_ptr<float>() + row0 * k;
+            const float* boxes = hostBoxes[p.output].data_ptr<float>() + row0 * 4;
+            if (n < q) {
+                double* work = s.solver.prepare(n, q);
+                fusedCostBlock(logits, boxes, q, k, fusedTargets[p.image], m_options.weights, work,
+                               LsapSolver::workStride(q), s.fused);
+                finite = pairsFromTargetRows(s, s.solver.solvePrepared(s.result), queryOffset);
+            } else {
+                const int stride = fusedRowStride(q);
+                s.block.resize(static_cast<std::size_t>(n) * stride);
+                fusedCostBlock(logits, boxes, q, k, fusedTargets[p.image], m_options.weights,
+                               s.block.data(), stride, s.fused);
+                finite = solveBlock(s, s.block.data(), n, q, stride, queryOffset);
+            }
         } else {
-            stride = std::int64_t{groups} * q;
-            block = hostCost.data_ptr<float>() +
-                    ((std::int64_t{p.output} * targetRow[batch] + targetRow[p.image]) * groups +
-                     p.group) *
-                        q;
+            // Tensor path: rows of image b's targets, group g, in the host copy [O, sum n, G, Q].
+            const float* block =
+                hostCost.data_ptr<float>() +
+                ((std::int64_t{p.output} * targetRow[batch] + targetRow[p.image]) * groups +
+                 p.group) *
+                    q;
+            finite = solveBlock(s, block, n, q, std::int64_t{groups} * q, queryOffset);
         }
-        const std::int64_t offset = imageOffset[p.image] + std::int64_t{p.group} * std::min(q, n);
-        if (!solveBlock(s, block, n, q, stride, std::int64_t{p.group} * q)) {
+        if (!finite) {
             nonFinite[p.output] = true;
             return;
         }
+        const std::int64_t offset = imageOffset[p.image] + std::int64_t{p.group} * std::min(q, n);
         MatchIndices& m = results[p.output];
         for (std::size_t i = 0; i < s.pairs.size(); ++i) {
             m.imageIdx.data_ptr<std::int64_t>()[offset + i] = p.image;

@@ -22,6 +22,10 @@ namespace studio {
 class ThreadPool;
 }
 
+namespace studio::train::detail {
+struct MatcherScratch;
+}
+
 namespace studio::train {
 
 /// The matched pairs of one output set, flattened over images: pair k is (imageIdx[k], queryIdx[k])
@@ -86,12 +90,9 @@ class HungarianMatcher {
     int threads() const;
 
   private:
-    struct Scratch;
-    static bool solveBlock(Scratch& s, const float* block, int n, int q, std::ptrdiff_t stride,
-                           std::int64_t queryOffset);
     MatcherOptions m_options;
     std::unique_ptr<ThreadPool> m_pool;
-    std::vector<std::unique_ptr<Scratch>> m_scratch;  // one per pool slot
+    std::vector<std::unique_ptr<detail::MatcherScratch>> m_scratch;  // one per pool slot
 };
 
 }  // namespace studio::train

@@ -48,16 +48,18 @@ STUDIO_INLINE void store(double* p, const V4d& x) {
 
 // What relaxing one row found.
 struct RowScan {
-    double lowest = kInf;  // smallest distance among open columns
-    int candidate = -1;    // a column at that distance
-    long ties = 0;         // how many open columns are at that distance
+    double lowest = kInf;   // smallest distance among open columns
+    int candidate = -1;     // a column at that distance
+    long ties = 0;          // how many open columns are at that distance
+    bool invalid = false;   // first scan only: the row has a NaN or -inf entry
+    bool infinite = false;  // first scan only: the row has a +inf entry
 };
 
 // Per-lane state of a row relaxation: lowest open distance, the first column reaching it, how many
 // do.
 struct LaneState {
     V4d low;
-    V4i index, count;
+    V4i index, count, bad, inf;
 };
 
 // Closed columns (already settled by the search, and the padding) hold NaN in `shortest`: NaN fails
@@ -65,12 +67,17 @@ struct LaneState {
 // step of a search (kFirst) starts from nothing: every column gets its reduced cost (the padding of
 // the working rows is NaN, so it stays closed), which also spares resetting `shortest`.
 template <bool kFirst>
-STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const double* v,
-                              double* shortest, const V4d& minV, const V4d& uiV, const V4i& one,
-                              LaneState& st) {
-    const V4d r = ((minV + load(row + j)) - uiV) - load(v + j);
+STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V4i& ncV,
+                              const double* v, double* shortest, const V4d& minV, const V4d& uiV,
+                              const V4d& infV, const V4i& one, LaneState& st) {
+    const V4d c = load(row + j);
+    const V4d r = ((minV + c) - uiV) - load(v + j);
     V4d s = r;
-    if (!kFirst) {
+    if (kFirst) {  // each row's first scan reads all of it: check its entries (not the NaN padding)
+        const V4i real = lane < ncV;
+        st.bad |= ((c != c) | (c == -infV)) & real;
+        st.inf |= (c == infV) & real;
+    } else {
         const V4d old = load(shortest + j);
         s = r < old ? r : old;
     }
@@ -82,20 +89,20 @@ STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const d
 }
 
 // Relaxes the open columns from one row of the search: reduced cost ((minVal + c) - u_i) - v_j in
-// scipy's evaluation order. Tracks the lowest open distance, one column reaching it and the number of
-// such columns in two independent lane sets (short compare-and-blend chains), then across lanes.
+// scipy's evaluation order. Tracks the lowest open distance, one column reaching it and the number
+// of such columns in two independent lane sets (short compare-and-blend chains), then across lanes.
 // `pad` is a multiple of 8; padded columns are closed.
 template <bool kFirst>
-STUDIO_INLINE RowScan relaxRowImpl(const double* row, int pad, const double* v, double* shortest,
-                                   double minVal, double ui) {
+STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const double* v,
+                                   double* shortest, double minVal, double ui) {
     const V4d zero = {0, 0, 0, 0};
-    const V4d minV = zero + minVal, uiV = zero + ui;
-    const V4i none = {0, 0, 0, 0}, one = none + 1, eight = none + 2 * kLanes;
-    LaneState a{zero + kInf, none - 1, none}, b = a;
+    const V4d minV = zero + minVal, uiV = zero + ui, infV = zero + kInf;
+    const V4i none = {0, 0, 0, 0}, one = none + 1, eight = none + 2 * kLanes, ncV = none + nc;
+    LaneState a{zero + kInf, none - 1, none, none, none}, b = a;
     V4i laneA = {0, 1, 2, 3}, laneB = laneA + kLanes;
     for (int j = 0; j < pad; j += 2 * kLanes, laneA += eight, laneB += eight) {
-        relaxBlock<kFirst>(row, j, laneA, v, shortest, minV, uiV, one, a);
-        relaxBlock<kFirst>(row, j + kLanes, laneB, v, shortest, minV, uiV, one, b);
+        relaxBlock<kFirst>(row, j, laneA, ncV, v, shortest, minV, uiV, infV, one, a);
+        relaxBlock<kFirst>(row, j + kLanes, laneB, ncV, v, shortest, minV, uiV, infV, one, b);
     }
     RowScan scan;
     for (const LaneState* st : {&a, &b})
@@ -103,6 +110,8 @@ STUDIO_INLINE RowScan relaxRowImpl(const double* row, int pad, const double* v, 
             scan.lowest = st->low[k] < scan.lowest ? st->low[k] : scan.lowest;
     for (const LaneState* st : {&a, &b}) {
         for (int k = 0; k < kLanes; ++k) {
+            scan.invalid |= st->bad[k] != 0;
+            scan.infinite |= st->inf[k] != 0;
             if (st->low[k] != scan.lowest)
                 continue;
             scan.ties += st->count[k];
@@ -113,14 +122,15 @@ STUDIO_INLINE RowScan relaxRowImpl(const double* row, int pad, const double* v, 
 }
 
 STUDIO_SIMD_CLONES
-RowScan relaxFirstRow(const double* row, int pad, const double* v, double* shortest, double ui) {
-    return relaxRowImpl<true>(row, pad, v, shortest, 0.0, ui);
+RowScan relaxFirstRow(const double* row, int nc, int pad, const double* v, double* shortest,
+                      double ui) {
+    return relaxRowImpl<true>(row, nc, pad, v, shortest, 0.0, ui);
 }
 
 STUDIO_SIMD_CLONES
-RowScan relaxRow(const double* row, int pad, const double* v, double* shortest, double minVal,
-                 double ui) {
-    return relaxRowImpl<false>(row, pad, v, shortest, minVal, ui);
+RowScan relaxRow(const double* row, int nc, int pad, const double* v, double* shortest,
+                 double minVal, double ui) {
+    return relaxRowImpl<false>(row, nc, pad, v, shortest, minVal, ui);
 }
 
 // Copies rows of the input into the padded double working matrix (NaN in the padding, which keeps
@@ -131,7 +141,8 @@ STUDIO_INLINE void copyRowsImpl(const T* cost, int rows, int cols, std::ptrdiff_
                                 double* dst, int pad, bool& invalid, bool& nonFinite) {
     const V4d zero = {0, 0, 0, 0}, infV = zero + kInf;
     V4i bad = {0, 0, 0, 0}, inf = bad;
-    bool tailBad = false, tailInf = false;  // scalars: indexing the vectors would keep them in memory
+    bool tailBad = false,
+         tailInf = false;  // scalars: indexing the vectors would keep them in memory
     for (int r = 0; r < rows; ++r) {
         const T* src = cost + r * rowStride;
         double* out = dst + static_cast<std::size_t>(r) * pad;
@@ -236,8 +247,9 @@ int LsapSolver::pickColumn(double lowest) const {
 }
 
 // One Dijkstra-like search from the free row `curRow` over reduced costs (Crouse 2016 / scipy).
-// Returns the free column reached (the sink), or -1 when only +inf entries remain (infeasible);
-// minVal receives the sink's distance. Settled columns move their distance to m_settled.
+// Returns the free column reached (the sink), -1 when only +inf entries remain (infeasible) or -2
+// on a NaN / -inf entry in curRow; minVal receives the sink's distance. Settled columns move their
+// distance to m_settled.
 int LsapSolver::augmentingPath(int curRow, double& minVal) {
     minVal = 0;
     m_visitedRows.clear();
@@ -250,8 +262,12 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
         const double* row = m_work.data() + static_cast<std::size_t>(i) * m_pad;
         const RowScan scan =
             m_visitedRows.size() == 1
-                ? relaxFirstRow(row, m_pad, m_v.data(), m_shortest.data(), m_u[i])
-                : relaxRow(row, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i]);
+                ? relaxFirstRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i])
+                : relaxRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i]);
+        m_invalid |= scan.invalid;
+        m_infinite |= scan.infinite;
+        if (scan.invalid)
+            return -2;
         minVal = scan.lowest;
         if (scan.lowest == kInf)
             return -1;
@@ -265,8 +281,8 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
     }
 }
 
-// The row that set column j's final distance in the last search: the search is replayed for column j
-// alone (same expressions, same order, so the same comparisons) up to the step that settled it.
+// The row that set column j's final distance in the last search: the search is replayed for column
+// j alone (same expressions, same order, so the same comparisons) up to the step that settled it.
 int LsapSolver::parentOf(int j) const {
     const auto settledAt = static_cast<std::size_t>(
         std::find(m_visitedCols.begin(), m_visitedCols.end(), j) - m_visitedCols.begin());
@@ -284,37 +300,40 @@ int LsapSolver::parentOf(int j) const {
     return parent;
 }
 
-template <class T>
-LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
-                                 LsapResult& out) {
+void LsapSolver::setShape(int rows, int cols) {
+    m_nr = rows;
+    m_nc = cols;
+    m_pad = workStride(cols);
+    m_work.resize(static_cast<std::size_t>(rows) * m_pad);
+}
+
+int LsapSolver::workStride(int cols) {
+    return (cols + kPadTo - 1) / kPadTo * kPadTo;
+}
+
+double* LsapSolver::prepare(int rows, int cols) {
+    setShape(rows, cols);
+    return m_work.data();
+}
+
+LsapStatus LsapSolver::solvePrepared(LsapResult& out) {
     out.rowInd.clear();
     out.colInd.clear();
     out.totalCost = 0;
     out.finiteInput = true;
-    if (rows <= 0 || cols <= 0)
+    if (m_nr <= 0 || m_nc <= 0)
         return LsapStatus::Ok;
+    for (int r = 0; r < m_nr; ++r)  // padded columns stay closed
+        std::fill(m_work.begin() + static_cast<std::ptrdiff_t>(r) * m_pad + m_nc,
+                  m_work.begin() + static_cast<std::ptrdiff_t>(r + 1) * m_pad, kNaN);
+    return run(out);
+}
 
-    // Work on a matrix with at most as many rows as columns, as scipy does.
-    const bool transpose = cols < rows;
-    m_nr = transpose ? cols : rows;
-    m_nc = transpose ? rows : cols;
-    m_pad = (m_nc + kPadTo - 1) / kPadTo * kPadTo;
+// The shortest-augmenting-path iterations on the working matrix (m_nr <= m_nc). Fills out with rows
+// 0..nr-1 and their columns.
+LsapStatus LsapSolver::run(LsapResult& out) {
     const int nr = m_nr, nc = m_nc, pad = m_pad;
-    m_work.resize(static_cast<std::size_t>(nr) * pad);
-    bool invalid = false, nonFinite = false;
-    if (transpose) {
-        m_transposed.resize(static_cast<std::size_t>(nr) * nc);
-        for (int r = 0; r < rows; ++r)
-            for (int c = 0; c < cols; ++c)
-                m_transposed[static_cast<std::size_t>(c) * nc + r] =
-                    static_cast<double>(cost[r * rowStride + c]);
-        copyRows(m_transposed.data(), nr, nc, nc, m_work.data(), pad, invalid, nonFinite);
-    } else {
-        copyRows(cost, nr, nc, rowStride, m_work.data(), pad, invalid, nonFinite);
-    }
-    out.finiteInput = !nonFinite;
-    if (invalid)
-        return LsapStatus::InvalidEntry;
+    m_invalid = m_infinite = false;
     m_u.assign(nr, 0.0);
     m_v.assign(pad, 0.0);
     m_shortest.assign(pad, kNaN);  // padding stays closed
@@ -327,8 +346,10 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
     for (int curRow = 0; curRow < nr; ++curRow) {
         double minVal = 0;
         const int sink = augmentingPath(curRow, minVal);
-        if (sink < 0)
-            return LsapStatus::Infeasible;
+        if (sink < 0) {
+            out.finiteInput = false;
+            return sink == -2 ? LsapStatus::InvalidEntry : LsapStatus::Infeasible;
+        }
         // The augmenting path back to curRow (before the duals change).
         m_path.clear();
         for (int j = sink;;) {
@@ -351,30 +372,62 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
             m_col4row[i] = j;
         }
     }
-
+    out.finiteInput = !m_infinite;  // every row had its first, complete scan
     out.rowInd.resize(nr);
     out.colInd.resize(nr);
-    if (transpose) {
-        // Rows of the input are the working columns: list them ascending.
-        std::vector<int> order(nr);
-        std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(),
-                  [&](int a, int b) { return m_col4row[a] < m_col4row[b]; });
-        for (int k = 0; k < nr; ++k) {
-            out.rowInd[k] = m_col4row[order[k]];
-            out.colInd[k] = order[k];
-        }
-    } else {
-        for (int k = 0; k < nr; ++k) {
-            out.rowInd[k] = k;
-            out.colInd[k] = m_col4row[k];
-        }
-    }
     double total = 0;
-    for (int k = 0; k < nr; ++k)
-        total += static_cast<double>(cost[out.rowInd[k] * rowStride + out.colInd[k]]);
+    for (int k = 0; k < nr; ++k) {
+        out.rowInd[k] = k;
+        out.colInd[k] = m_col4row[k];
+        total += m_work[static_cast<std::size_t>(k) * pad + m_col4row[k]];
+    }
     out.totalCost = total;
     return LsapStatus::Ok;
+}
+
+template <class T>
+LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
+                                 LsapResult& out) {
+    out.rowInd.clear();
+    out.colInd.clear();
+    out.totalCost = 0;
+    out.finiteInput = true;
+    if (rows <= 0 || cols <= 0)
+        return LsapStatus::Ok;
+
+    // Work on a matrix with at most as many rows as columns, as scipy does.
+    const bool transpose = cols < rows;
+    setShape(transpose ? cols : rows, transpose ? rows : cols);
+    const int nr = m_nr, nc = m_nc;
+    bool invalid = false, nonFinite = false;
+    if (transpose) {
+        m_transposed.resize(static_cast<std::size_t>(nr) * nc);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c)
+                m_transposed[static_cast<std::size_t>(c) * nc + r] =
+                    static_cast<double>(cost[r * rowStride + c]);
+        copyRows(m_transposed.data(), nr, nc, nc, m_work.data(), m_pad, invalid, nonFinite);
+    } else {
+        copyRows(cost, nr, nc, rowStride, m_work.data(), m_pad, invalid, nonFinite);
+    }
+    out.finiteInput = !nonFinite;
+    // As scipy, NaN / -inf anywhere is reported before any solving.
+    if (invalid)
+        return LsapStatus::InvalidEntry;
+    const LsapStatus status = run(out);
+    out.finiteInput = !nonFinite;
+    if (status != LsapStatus::Ok || !transpose)
+        return status;
+    // Rows of the input are the working columns: list them ascending.
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs(nr);
+    for (int k = 0; k < nr; ++k)
+        pairs[k] = {out.colInd[k], out.rowInd[k]};
+    std::sort(pairs.begin(), pairs.end());
+    for (int k = 0; k < nr; ++k) {
+        out.rowInd[k] = pairs[k].first;
+        out.colInd[k] = pairs[k].second;
+    }
+    return status;
 }
 
 LsapStatus solveLinearSumAssignment(const std::vector<double>& cost, int rows, int cols,

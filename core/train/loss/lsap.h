@@ -38,19 +38,33 @@ class LsapSolver {
     LsapStatus solve(const double* cost, int rows, int cols, std::ptrdiff_t rowStride,
                      LsapResult& out);
 
+    /// For producers that write the working matrix themselves (the fused cost kernel), skipping the
+    /// copy: returns a rows x workStride(cols) row-major buffer for a rows <= cols problem; fill
+    /// columns [0, cols) of each row (the rest is padding), then call solvePrepared. The buffer is
+    /// valid until the next call.
+    double* prepare(int rows, int cols);
+    /// Row stride of prepare()'s buffer: cols rounded up to a multiple of 8.
+    static int workStride(int cols);
+    /// Solves the prepared matrix like solve(). NaN / -inf entries are found as rows are first
+    /// scanned, so a failing status may come after part of the work.
+    LsapStatus solvePrepared(LsapResult& out);
+
   private:
     template <class T>
     LsapStatus solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
                          LsapResult& out);
     int augmentingPath(int curRow, double& minVal);
+    void setShape(int rows, int cols);
+    LsapStatus run(LsapResult& out);
     int pickColumn(double lowest) const;
     int parentOf(int column) const;
 
     int m_nr = 0;   // rows of the working matrix (<= m_nc)
     int m_nc = 0;   // columns
     int m_pad = 0;  // m_nc rounded up to twice the vector width; padded columns are never open
-    std::vector<double> m_transposed;  // tall inputs: the input transposed, m_nr x m_nc
-    std::vector<double> m_work;        // the working matrix in double, m_nr x m_pad
+    bool m_invalid = false, m_infinite = false;  // seen by the first scans of the rows so far
+    std::vector<double> m_transposed;            // tall inputs: the input transposed, m_nr x m_nc
+    std::vector<double> m_work;                  // the working matrix in double, m_nr x m_pad
     std::vector<double> m_u, m_v;
     std::vector<double> m_shortest;  // per column: distance in the current search, NaN once settled
     std::vector<double> m_settled;   // per column: the distance it was settled at
