@@ -68,7 +68,7 @@ FetchedDataset fromCacheOnly(const RepoRef& repo, const HubCache& cache, const F
     std::error_code ec;
     for (fs::recursive_directory_iterator it(out.snapshotDir, ec), end; !ec && it != end; it.increment(ec)) {
         if (!fs::is_regular_file(it->path(), ec)) continue;  // follows the link: a dangling one is skipped
-        const std::string rel = fs::relative(it->path(), out.snapshotDir, ec).string();
+        const std::string rel = it->path().lexically_relative(out.snapshotDir).string();
         if (rel == "README.md") out.readmePath = it->path().string();
         const std::string split = splitOfPath(rel);
         if (split.empty() || !wanted(options.splits, split)) continue;
@@ -128,13 +128,17 @@ FetchedDataset fetchHubDataset(const RepoRef& repo, const std::string& cacheRoot
                                     : "ask for splits that exist");
     }
 
-    std::uint64_t missing = 0;
+    std::uint64_t missing = 0, allBytes = 0, missingShards = 0;
+    for (const auto& f : todo) allBytes += f.size;
     const BlobDownloader probe(client, cache, nullptr, options.blob);
     for (const auto& f : todo)
-        if (f.path != "README.md" && !probe.isCached(f)) missing += f.size;
-    ProgressMeter realMeter("download", static_cast<double>(out.totalBytes), options.progress);
+        if (!probe.isCached(f)) {
+            missing += f.size;
+            if (f.path != "README.md") missingShards += f.size;
+        }
+    ProgressMeter realMeter("download", static_cast<double>(allBytes), options.progress);
     BlobDownloader realDownloader(client, cache, &realMeter, options.blob);
-    realMeter.skip(static_cast<double>(out.totalBytes - std::min(out.totalBytes, missing)));
+    realMeter.skip(static_cast<double>(allBytes - missing));
     logger().info("{}@{} ({}): {} parquet files, {} bytes, {} bytes to download into {}", repo.id, repo.revision,
                   out.commit.substr(0, 12), out.files.size(), out.totalBytes, missing, cache.repoDir());
 
@@ -175,7 +179,7 @@ FetchedDataset fetchHubDataset(const RepoRef& repo, const std::string& cacheRoot
     } catch (const std::exception& e) {
         throw HubError(HubErrorKind::Disk, e.what(), "check the permissions and free space of " + cacheRoot);
     }
-    out.downloadedBytes = missing;
+    out.downloadedBytes = missingShards;
     return out;
 }
 
