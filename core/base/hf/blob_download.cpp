@@ -107,7 +107,6 @@ std::string BlobDownloader::ensure(const RepoFile& file, const std::string& comm
         });
         if (!isCached(file)) download(file, commit);  // the other process may have finished it
     }
-    if (m_meter && isCached(file)) m_meter->flush();
     try {
         m_cache.linkSnapshot(commit, file.path, file.etag);
     } catch (const std::exception& e) {

@@ -103,9 +103,19 @@ std::string formatProgressLine(const ProgressEvent& e, int width) {
     if (filled < width && e.total > 0) bar[filled] = '>';
     char pct[16];
     std::snprintf(pct, sizeof pct, "%3.0f%%", frac * 100);
-    std::string line = "[" + bar + "] " + pct + " " + formatBytes(e.done);
-    if (e.total > 0) line += "/" + formatBytes(e.total);
-    if (e.ratePerS > 0) line += " " + formatBytes(e.ratePerS) + "/s";
+    const bool bytes = e.stage == "download";
+    auto amount = [&](double v) { return bytes ? formatBytes(v) : std::to_string(static_cast<long long>(v)); };
+    std::string line = "[" + bar + "] " + pct + " " + (bytes ? "" : e.stage + " ") + amount(e.done);
+    if (e.total > 0) line += "/" + amount(e.total);
+    if (e.ratePerS > 0) {
+        if (bytes) {
+            line += " " + formatBytes(e.ratePerS) + "/s";
+        } else {
+            char rate[32];
+            std::snprintf(rate, sizeof rate, " %.1f/s", e.ratePerS);
+            line += rate;
+        }
+    }
     if (e.etaS >= 0) line += " ETA " + formatDuration(e.etaS);
     if (!e.item.empty()) line += " " + e.item;
     return line;
@@ -114,17 +124,23 @@ std::string formatProgressLine(const ProgressEvent& e, int width) {
 ProgressSink terminalProgressSink(double plainIntervalS) {
     const bool tty = ::isatty(STDERR_FILENO) != 0;
     auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    return [tty, last, plainIntervalS](const ProgressEvent& e) {
+    auto finishedKey = std::make_shared<std::string>();
+    return [tty, last, finishedKey, plainIntervalS](const ProgressEvent& e) {
+        const bool finished = e.total > 0 && e.done >= e.total;
+        if (finished) {  // say "done" once per stage, however often it is reported
+            const std::string key = e.stage + "/" + std::to_string(e.total);
+            if (*finishedKey == key) return;
+            *finishedKey = key;
+        }
         if (tty) {
             std::string line = formatProgressLine(e);
             if (line.size() > 110) line.resize(110);
             std::fprintf(stderr, "\r%-110s", line.c_str());
-            if (e.total > 0 && e.done >= e.total) std::fputc('\n', stderr);
+            if (finished) std::fputc('\n', stderr);
             std::fflush(stderr);
             return;
         }
         const auto now = std::chrono::steady_clock::now();
-        const bool finished = e.total > 0 && e.done >= e.total;
         if (!finished && std::chrono::duration<double>(now - *last).count() < plainIntervalS) return;
         *last = now;
         std::fprintf(stderr, "%s\n", formatProgressLine(e).c_str());
