@@ -14,7 +14,12 @@
 #include "base/parquet/nested.h"
 #include "base/parquet/parquet_error.h"
 #include "base/parquet/parquet_file.h"
+#include "base/parquet/snappy_seek.h"
 #include "base/parquet/thrift_compact.h"
+
+#include <snappy-c.h>
+
+#include <random>
 #include "base/util/atomic_file.h"
 
 using namespace studio;
@@ -134,6 +139,41 @@ private slots:
         decodeRleHybrid(packed, sizeof packed, 3, 8, out);
         for (std::uint32_t i = 0; i < 8; ++i) QCOMPARE(out[i], i);
         QVERIFY_THROWS_EXCEPTION(ParquetError, decodeRleHybrid(packed, 2, 3, 8, out));
+    }
+
+    void snappyRangesDecodeFromSeekPoints() {
+        // 300 kB with repeats (so the stream has copies) compressed by libsnappy.
+        std::mt19937 rng(3);
+        std::string data;
+        while (data.size() < 300000) {
+            if (rng() % 3 == 0 && data.size() > 100) data += data.substr(data.size() - 1 - rng() % 90, 20 + rng() % 60);
+            else data += static_cast<char>('a' + rng() % 26);
+        }
+        std::string comp(snappy_max_compressed_length(data.size()), '\0');
+        std::size_t n = comp.size();
+        QCOMPARE(snappy_compress(data.data(), data.size(), comp.data(), &n), SNAPPY_OK);
+        comp.resize(n);
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(comp.data());
+        const auto points = snappySeekPoints(bytes, comp.size());
+        QCOMPARE(points.size(), std::size_t(5));  // 0, 64k, 128k, 192k, 256k
+        QCOMPARE(points[2].uncompressed, 131072u);
+        for (std::uint64_t begin : {0ull, 70000ull, 131072ull, 200000ull, 299000ull}) {
+            const std::uint64_t end = std::min<std::uint64_t>(data.size(), begin + 1000 + begin / 3);
+            std::size_t k = points.size() - 1;
+            while (points[k].uncompressed > begin) --k;
+            std::string out;
+            QVERIFY(snappyDecodeRange(bytes + points[k].compressed, comp.size() - points[k].compressed, points[k],
+                                      begin, end, out));
+            QVERIFY(out == data.substr(begin, end - begin));
+        }
+        // Starting mid-fragment, copies reach before the start: refused, never wrong bytes.
+        std::string out;
+        const SnappySeekPoint bogus{points[1].compressed, points[1].uncompressed + 1};
+        QVERIFY(!snappyDecodeRange(bytes + points[1].compressed + 3, comp.size() - points[1].compressed - 3,
+                                   bogus, bogus.uncompressed + 5000, bogus.uncompressed + 6000, out) ||
+                out == data.substr(bogus.uncompressed + 5000, 1000));
+        QVERIFY(!snappyDecodeRange(bytes + points[1].compressed, 10, points[1], points[1].uncompressed,
+                                   points[1].uncompressed + 5000, out));  // too few bytes
     }
 
     void snappyDictionaryV1() { checkCommonFormsFile("train-00000-of-00002.parquet", "objects.", ".list.item"); }

@@ -68,6 +68,8 @@ void writeImageIndex(const std::string& path, const ImageIndex& index) {
         o.put(l.offset);
         o.put(l.length);
         o.put(static_cast<std::int32_t>(l.codec));
+        o.put(l.seekCompressed);
+        o.put(l.seekUncompressed);
     }
     o.buf.append(kEnd, 8);
     writeFileAtomic(path, o.buf);
@@ -102,6 +104,8 @@ ImageIndex readImageIndex(const std::string& path) {
         l.offset = in.get<std::uint32_t>();
         l.length = in.get<std::uint32_t>();
         l.codec = static_cast<parquet::Codec>(in.get<std::int32_t>());
+        l.seekCompressed = in.get<std::uint32_t>();
+        l.seekUncompressed = in.get<std::uint32_t>();
     }
     return index;
 }

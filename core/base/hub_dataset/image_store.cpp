@@ -82,7 +82,10 @@ std::string ImageStore::read(std::string_view fileName) const {
         throw std::runtime_error(m_dir + ": no image named " + std::string(fileName) + " in the parquet index");
     const IndexedImage& im = m_index.images[it->second];
     try {
-        if (im.location.direct()) return shard(im.shard).readValue(im.location);
+        const parquet::ParquetFile& f = shard(im.shard);
+        std::string out;
+        if (parquet::readValueFast(im.location, [&f](std::uint64_t off, void* buf, std::size_t n) { f.readAt(off, buf, n); }, out))
+            return out;
         return fromPage(im.shard, im.location);
     } catch (const std::exception& e) {
         throw std::runtime_error(m_dir + "/" + std::string(fileName) + ": " + e.what());

@@ -6,6 +6,7 @@
 #include "base/parquet/codec.h"
 #include "base/parquet/encodings.h"
 #include "base/parquet/parquet_error.h"
+#include "base/parquet/snappy_seek.h"
 
 namespace studio::parquet {
 
@@ -27,7 +28,41 @@ void decodePageBody(const std::uint8_t* body, const ValueLocation& where, std::v
                where.uncompressedBytes - where.levelBytes, out);
 }
 
+bool readValueFast(const ValueLocation& where, const std::function<void(std::uint64_t, void*, std::size_t)>& readAt,
+                   std::string& out) {
+    out.clear();
+    if (where.direct()) {
+        out.resize(where.length);
+        readAt(where.bodyOffset + where.offset, out.data(), out.size());
+        return true;
+    }
+    if (where.codec != Codec::Snappy || where.seekCompressed == 0 || where.offset < where.levelBytes) return false;
+    const std::uint64_t begin = where.offset - where.levelBytes, end = begin + where.length;
+    const std::uint64_t streamBytes = where.compressedBytes - where.levelBytes;
+    if (where.seekCompressed >= streamBytes) return false;
+    const std::uint64_t want = std::min<std::uint64_t>(streamBytes - where.seekCompressed,
+                                                       snappyMaxCompressed(end - where.seekUncompressed));
+    std::vector<std::uint8_t> slice(static_cast<std::size_t>(want));
+    readAt(where.bodyOffset + where.levelBytes + where.seekCompressed, slice.data(), slice.size());
+    return snappyDecodeRange(slice.data(), slice.size(), {where.seekCompressed, where.seekUncompressed}, begin, end, out);
+}
+
 namespace {
+
+// Gives the locations recorded for one SNAPPY page a point to start decoding from.
+void addSeekPoints(const std::uint8_t* body, const ValueLocation& where, std::vector<ValueLocation>& locs,
+                   std::size_t from) {
+    if (where.codec != Codec::Snappy || from >= locs.size()) return;
+    const auto points = snappySeekPoints(body + where.levelBytes, where.compressedBytes - where.levelBytes);
+    for (std::size_t i = from; i < locs.size(); ++i) {
+        if (locs[i].offset < where.levelBytes || points.empty()) continue;
+        const std::uint64_t start = locs[i].offset - where.levelBytes;
+        std::size_t k = points.size() - 1;
+        while (k > 0 && points[k].uncompressed > start) --k;
+        locs[i].seekCompressed = points[k].compressed;
+        locs[i].seekUncompressed = points[k].uncompressed;
+    }
+}
 
 std::uint32_t readU32(const std::uint8_t* p) {
     std::uint32_t v;
@@ -277,6 +312,7 @@ ColumnValues decodeColumnChunk(const std::uint8_t* chunk, std::size_t size, std:
                 dict = ColumnValues{};
                 dict.type = column.type;
                 dictDec.plain(b, e, static_cast<std::size_t>(ph.dictionaryPage->numValues), where, b);
+                if (options.recordLocations) addSeekPoints(chunk + bodyStart, where, dict.locations, 0);
                 haveDict = true;
                 continue;
             }
@@ -304,7 +340,10 @@ ColumnValues decodeColumnChunk(const std::uint8_t* chunk, std::size_t size, std:
                 throw ParquetUnsupported("page type " + std::to_string(static_cast<int>(ph.type)));
             }
             present = column.maxDef > 0 ? countPresent(out.defLevels, defFrom, column.maxDef) : n;
+            const std::size_t firstLocation = out.locations.size();
             dec.values(enc, v, e, present, where, b, haveDict ? &dict : nullptr);
+            if (options.recordLocations && enc != Encoding::PlainDictionary && enc != Encoding::RleDictionary)
+                addSeekPoints(chunk + bodyStart, where, out.locations, firstLocation);
             out.numLevels += n;
         }
     } catch (const ParquetUnsupported& ex) {

@@ -4,6 +4,8 @@
 // where they are). For byte arrays the reader can also record where each value lives in the file, so a
 // single value (an image) can be read again later without decoding its neighbours.
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +23,10 @@ struct ValueLocation {
     std::uint32_t offset = 0;          // of the value within the decoded body
     std::uint32_t length = 0;
     Codec codec = Codec::Uncompressed; // Uncompressed also when a v2 page stores its values uncompressed
+    // SNAPPY pages: a point to start decoding from (see snappy_seek.h), relative to the compressed and the
+    // decompressed values (after the v2 levels). seekCompressed == 0: none, decode the whole page.
+    std::uint32_t seekCompressed = 0;
+    std::uint32_t seekUncompressed = 0;
 
     /// The value's bytes are stored as-is in the file at bodyOffset + offset.
     bool direct() const { return codec == Codec::Uncompressed; }
@@ -57,5 +63,11 @@ ColumnValues decodeColumnChunk(const std::uint8_t* chunk, std::size_t size, std:
 
 /// Decodes a page body as stored (decompressing the values part); `out` receives the decoded body.
 void decodePageBody(const std::uint8_t* body, const ValueLocation& where, std::vector<std::uint8_t>& out);
+
+/// Reads one recorded value through `readAt(offset, buffer, size)` without decoding its whole page: direct
+/// bytes for uncompressed pages, a partial decode from the seek point for SNAPPY pages. False when neither
+/// applies (then decode the page with decodePageBody).
+bool readValueFast(const ValueLocation& where, const std::function<void(std::uint64_t, void*, std::size_t)>& readAt,
+                   std::string& out);
 
 }  // namespace studio::parquet

@@ -108,11 +108,8 @@ ColumnValues ParquetFile::readColumn(std::size_t rowGroup, const ColumnDescripto
 
 std::string ParquetFile::readValue(const ValueLocation& where) const {
     std::string out;
-    if (where.direct()) {
-        out.resize(where.length);
-        readAt(where.bodyOffset + where.offset, out.data(), out.size());
+    if (readValueFast(where, [this](std::uint64_t off, void* buf, std::size_t n) { readAt(off, buf, n); }, out))
         return out;
-    }
     std::vector<std::uint8_t> body(where.compressedBytes), decoded;
     readAt(where.bodyOffset, body.data(), body.size());
     try {

@@ -175,6 +175,52 @@ function expectedRows(rows) {
 }
 
 const C = pq.Compression;
+
+// ---- bench mode: CommonForms-sized shards for bench/base_hub_images.cpp (not committed) --------
+// node generate.mjs --bench DIR [ROWS_PER_SHARD] writes DIR/<layout>/data/train-0000{0,1}-of-00002.parquet
+// and valid-00000-of-00001.parquet with ~370 kB incompressible image payloads (PNG pages do not compress
+// further) in three layouts: uncompressed and snappy with ~1 MB pages (arrow-rs: 3-4 images per page), and
+// snappy with one page per 100-row row group (what pyarrow's writer produces when a whole row group of
+// images arrives in one write batch, as `datasets` writes image datasets).
+if (process.argv[2] === "--bench") {
+  const dir = process.argv[3];
+  const rowsPerShard = Number(process.argv[4] || 100);
+  const { mkdirSync, randomFillSync } = await import("node:fs").then(async (fs) => ({
+    mkdirSync: fs.mkdirSync, randomFillSync: (await import("node:crypto")).randomFillSync }));
+  const layouts = [
+    { name: "uncompressed", codec: C.UNCOMPRESSED, pageLimit: 1 << 20 },
+    { name: "snappy-1MB-pages", codec: C.SNAPPY, pageLimit: 1 << 20 },
+    { name: "snappy-page-per-rowgroup", codec: C.SNAPPY, pageLimit: 256 << 20 },
+  ];
+  const shards = [["train-00000-of-00002.parquet", 1], ["train-00001-of-00002.parquet", 2], ["valid-00000-of-00001.parquet", 3]];
+  const rowsOf = {};
+  for (const [name, seed] of shards) {
+    const rows = makeRows("bench", rowsPerShard, seed, seed * 1000);
+    const r = rng(seed * 77);
+    for (const row of rows) {
+      const size = 300000 + Math.floor(r() * 140000);
+      const bytes = Buffer.alloc(size);
+      randomFillSync(bytes);
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+      row.image.bytes = bytes;
+    }
+    rowsOf[name] = rows;
+  }
+  for (const l of layouts) {
+    mkdirSync(`${dir}/${l.name}/data`, { recursive: true });
+    for (const [name] of shards) {
+      const props = new pq.WriterPropertiesBuilder().setCompression(l.codec).setDictionaryEnabled(false)
+        .setEncoding(pq.Encoding.PLAIN).setWriterVersion(pq.WriterVersion.V1).setMaxRowGroupSize(100)
+        .setDataPageSizeLimit(l.pageLimit)
+        .setKeyValueMetadata(new Map([["huggingface", HF_FEATURES]])).build();
+      const bytes = pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(toTable(rowsOf[name], {}), "stream")), props);
+      writeFileSync(`${dir}/${l.name}/data/${name}`, bytes);
+    }
+    console.log(`${dir}/${l.name}: ${shards.length} shards of ${rowsPerShard} rows`);
+  }
+  process.exit(0);
+}
+
 const files = [
   { name: "train-00000-of-00002.parquet", split: "train", seed: 11, n: 7, first: 0,
     opts: { segmentation: true }, settings: { codec: C.SNAPPY, dictionary: true, v2: false, rowGroup: 3 } },
