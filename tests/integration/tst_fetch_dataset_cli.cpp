@@ -99,7 +99,7 @@ private slots:
         QVERIFY(r.err.find("hf:<owner>/<name>") != std::string::npos);
         r = run({}, env);
         QCOMPARE(r.exitCode, 2);
-        r = run({"hf:a/b", "--cache-dir", m_dir.path() + "/x"}, env);  // nothing listens on port 9
+        r = run({"hf:a/b", "--cache-dir", m_dir.path() + "/x", "--retries", "1"}, env);  // nothing listens on port 9
         QCOMPARE(r.exitCode, 1);
         QVERIFY(r.err.find("no answer") != std::string::npos);
         r = run({"--help"}, env);

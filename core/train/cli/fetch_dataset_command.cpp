@@ -29,6 +29,8 @@ const std::vector<OptionSpec>& fetchOptions() {
         {"--extract-images", false, "", "write the PNG files into the split folders (a full copy) instead of "
                                         "reading them from the parquet shards"},
         {"--parallel", true, "N", "files downloaded at once (default 4)"},
+        {"--retries", true, "N", "attempts per request before giving up on network errors (default 6, with "
+                                  "1, 2, 4 ... 30 s pauses)"},
         {"--offline", false, "", "use only the cache, no network (like HF_HUB_OFFLINE=1)"},
         {"--json", false, "", "print the result as one JSON object on stdout"},
         {"--help", false, "", "show this help"},
@@ -85,6 +87,11 @@ int runFetchDatasetCommand(const Args& args) {
         po.fetch.parallelFiles = std::atoi(p->c_str());
         if (po.fetch.parallelFiles < 1 || po.fetch.parallelFiles > 64)
             throw UsageError("rfdetr-train fetch-dataset: --parallel must be between 1 and 64");
+    }
+    if (auto r = o.get("--retries")) {
+        po.fetch.retry.maxAttempts = std::atoi(r->c_str());
+        if (po.fetch.retry.maxAttempts < 1 || po.fetch.retry.maxAttempts > 100)
+            throw UsageError("rfdetr-train fetch-dataset: --retries must be between 1 and 100");
     }
     po.images = o.flag("--extract-images") ? hubdata::HubImageMode::Extract : hubdata::HubImageMode::Index;
     const hf::ProgressSink progress = hf::terminalProgressSink();
