@@ -33,6 +33,8 @@ const std::vector<OptionSpec>& fetchOptions() {
                                   "1, 2, 4 ... 30 s pauses)"},
         {"--offline", false, "", "use only the cache, no network (like HF_HUB_OFFLINE=1)"},
         {"--json", false, "", "print the result as one JSON object on stdout"},
+        {"--events", false, "", "also publish progress as protocol events (JSON lines) on stdout, for the GUI; "
+                                "the summary then goes to stderr"},
         {"--help", false, "", "show this help"},
     };
     return specs;
@@ -94,7 +96,9 @@ int runFetchDatasetCommand(const Args& args) {
             throw UsageError("rfdetr-train fetch-dataset: --retries must be between 1 and 100");
     }
     po.images = o.flag("--extract-images") ? hubdata::HubImageMode::Extract : hubdata::HubImageMode::Index;
-    const hf::ProgressSink progress = hf::terminalProgressSink();
+    const bool eventsOut = o.flag("--events");
+    const hf::ProgressSink progress =
+        eventsOut ? hf::combineSinks(hf::eventProgressSink(), hf::terminalProgressSink()) : hf::terminalProgressSink();
 
     nlohmann::json result;
     try {
@@ -126,23 +130,24 @@ int runFetchDatasetCommand(const Args& args) {
     }
 
     if (o.flag("--json")) {
-        std::cout << result.dump() << "\n";
+        (eventsOut ? std::cerr : std::cout) << result.dump() << "\n";
         return kExitOk;
     }
-    std::cout << result["repo"].get<std::string>() << " at " << result["commit"].get<std::string>() << "\n";
+    std::ostream& os = eventsOut ? std::cerr : std::cout;
+    os << result["repo"].get<std::string>() << " at " << result["commit"].get<std::string>() << "\n";
     if (result.contains("snapshot")) {
-        std::cout << "  files: " << result["snapshot"].get<std::string>() << "\n";
+        os << "  files: " << result["snapshot"].get<std::string>() << "\n";
         for (const auto& [split, files] : result["files"].items())
-            std::cout << "  " << split << ": " << files.size() << " parquet shard(s)\n";
+            os << "  " << split << ": " << files.size() << " parquet shard(s)\n";
     } else {
-        std::cout << "  dataset folder: " << result["dataset_dir"].get<std::string>() << "\n";
+        os << "  dataset folder: " << result["dataset_dir"].get<std::string>() << "\n";
         for (const auto& [split, s] : result["splits"].items())
-            std::cout << "  " << split << "/ (from split " << s["source_split"].get<std::string>() << "): "
+            os << "  " << split << "/ (from split " << s["source_split"].get<std::string>() << "): "
                       << s["images"] << " images, " << s["boxes"] << " boxes\n";
-        std::cout << "  classes: 1.." << result["classes"].size() << " = ";
+        os << "  classes: 1.." << result["classes"].size() << " = ";
         for (std::size_t i = 0; i < result["classes"].size(); ++i)
-            std::cout << (i ? ", " : "") << result["classes"][i].get<std::string>();
-        std::cout << " (category 0 = forms)\n  train with: rfdetr-train --dataset " << spec << "\n";
+            os << (i ? ", " : "") << result["classes"][i].get<std::string>();
+        os << " (category 0 = forms)\n  train with: rfdetr-train --dataset " << spec << "\n";
     }
     return kExitOk;
 }
