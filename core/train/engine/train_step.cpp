@@ -4,6 +4,7 @@
 #include <torch/autograd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "train/dist/dist_context.h"
 #include "train/engine/autocast.h"
@@ -31,15 +32,20 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     r.microBatches = accum;
     const at::Tensor images = batch.images.to(ctx.device, /*non_blocking=*/true);
     at::Tensor packedSum, totalSum;
-    for (int a = 0; a < accum; ++a) {
+    bool outputsFinite = true;
+    for (int a = 0; a < accum && outputsFinite; ++a) {
         const int first = a * micro;
         const int count = std::min(micro, n - first);
         const Batch part = sliceBatch(batch, first, count);
         LossResult losses;
-        {
+        try {
             AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
             const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
             losses = (*ctx.criterion)(out, part.targets);
+        } catch (const MatchingError& e) {
+            // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+            outputsFinite = false;
+            break;
         }
         if (layout.names.empty()) {
             layout.names = losses.names;
@@ -51,6 +57,11 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
         const at::Tensor total = losses.total.detach().to(at::kFloat);
         packedSum = packedSum.defined() ? packedSum + packed : packed;
         totalSum = totalSum.defined() ? totalSum + total : total;
+    }
+    if (!outputsFinite) {
+        const auto terms = static_cast<int64_t>(std::max<std::size_t>(1, layout.names.size()));
+        packedSum = at::full({terms}, std::numeric_limits<float>::quiet_NaN(), at::device(ctx.device));
+        totalSum = at::full({}, std::numeric_limits<float>::quiet_NaN(), at::device(ctx.device));
     }
     r.packed = packedSum / static_cast<double>(accum);
     ctx.dist->averageGradients(ctx.params);

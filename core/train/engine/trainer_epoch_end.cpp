@@ -76,7 +76,9 @@ void Trainer::Impl::saveBest(CheckpointKind kind, RFDetr& weights) {
 }
 
 EvalOutcome Trainer::Impl::evaluate(RFDetr& model, bool isEma, int epoch) {
+    model->eval();
     EvalOutcome e = p.validator->evaluate(*model, *p.criterion);
+    if (!isEma) model->train();
     if (layout.names.empty()) {
         layout.names = e.lossNames;
         layout.weights = e.lossWeights;
@@ -163,6 +165,7 @@ void Trainer::Impl::finish() {
     if (p.testValidator) {
         RFDetr& target = ema ? p.emaModel : p.model;
         loadStateDict(*target, readCheckpointFile(p.folder.bestTotal()).model, true);
+        target->eval();
         const EvalOutcome t = p.testValidator->evaluate(*target, *p.criterion);
         logger().info("test split ({} images) with the best weights: mAP50:95 {:.4f}  mAP50 {:.4f}", t.images,
                       t.stats[0], t.stats[1]);

@@ -31,7 +31,7 @@ struct EvalOutcome {
 class Validator {
 public:
     virtual ~Validator() = default;
-    /// Evaluates `model` (switched to eval mode for the pass and back to train mode after) on the split.
+    /// Evaluates `model` (the caller puts it in eval mode: one query group) on the split, without gradients.
     /// Throws on model or data errors. Training thread; every rank evaluates its shard.
     virtual EvalOutcome evaluate(RFDetrImpl& model, SetCriterion& criterion) = 0;
     /// The split evaluated ("valid").
