@@ -1,4 +1,5 @@
-// ThreadPool: every index runs exactly once, slots are in range, exceptions reach the caller, reuse works.
+// ThreadPool: every index runs exactly once, slots are in range, exceptions reach the caller, reuse
+// works.
 #include <QtTest>
 
 #include <atomic>
@@ -11,7 +12,7 @@ using studio::ThreadPool;
 
 class TstThreadPool : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void everyIndexOnce() {
         for (int threads : {1, 2, 4}) {
             ThreadPool pool(threads);
@@ -21,9 +22,11 @@ private slots:
                 std::atomic<int> badSlot{0};
                 pool.parallelFor(count, [&](std::size_t i, int slot) {
                     hits[i].fetch_add(1);
-                    if (slot < 0 || slot >= pool.size()) badSlot.fetch_add(1);
+                    if (slot < 0 || slot >= pool.size())
+                        badSlot.fetch_add(1);
                 });
-                for (std::size_t i = 0; i < count; ++i) QCOMPARE(hits[i].load(), 1);
+                for (std::size_t i = 0; i < count; ++i)
+                    QCOMPARE(hits[i].load(), 1);
                 QCOMPARE(badSlot.load(), 0);
             }
         }
@@ -31,9 +34,11 @@ private slots:
     void slotsAllowPerThreadScratch() {
         ThreadPool pool(3);
         std::vector<long> perSlot(pool.size(), 0);  // each slot is used by one thread at a time
-        pool.parallelFor(10000, [&](std::size_t i, int slot) { perSlot[slot] += static_cast<long>(i); });
+        pool.parallelFor(10000,
+                         [&](std::size_t i, int slot) { perSlot[slot] += static_cast<long>(i); });
         long total = 0;
-        for (long v : perSlot) total += v;
+        for (long v : perSlot)
+            total += v;
         QCOMPARE(total, 10000L * 9999L / 2);
     }
     void exceptionReachesCaller() {
@@ -43,7 +48,8 @@ private slots:
         try {
             pool.parallelFor(100, [&](std::size_t i, int) {
                 ran.fetch_add(1);
-                if (i == 3) throw std::runtime_error("task 3 failed");
+                if (i == 3)
+                    throw std::runtime_error("task 3 failed");
             });
         } catch (const std::runtime_error& e) {
             caught = std::string(e.what()) == "task 3 failed";

@@ -1,6 +1,7 @@
 #pragma once
-// Test helper: tests/data/rfdetr/tiny_io.pth and the other flat-dict fixtures there (tensors, numbers and
-// strings written by the Python reference; see the README), read with LibTorch's pickle loader.
+// Test helper: tests/data/rfdetr/tiny_io.pth and the other flat-dict fixtures there (tensors,
+// numbers and strings written by the Python reference; see the README), read with LibTorch's pickle
+// loader.
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
@@ -15,7 +16,7 @@
 namespace studio::test {
 
 class TinyIo {
-public:
+  public:
     explicit TinyIo(const std::string& file = "tiny_io.pth") : m_dict(load(file)) {}
     bool has(const std::string& key) const { return m_dict.contains(key); }
     at::Tensor tensor(const std::string& key) const { return get(key).toTensor(); }
@@ -29,7 +30,8 @@ public:
         std::string s = text(key), line;
         for (char c : s + "\n") {
             if (c == '\n') {
-                if (!line.empty()) out.push_back(line);
+                if (!line.empty())
+                    out.push_back(line);
                 line.clear();
             } else {
                 line += c;
@@ -61,16 +63,19 @@ public:
         return t;
     }
 
-private:
+  private:
     static c10::impl::GenericDict load(const std::string& file) {
         const std::string path = std::string(STUDIO_TEST_DATA_DIR) + "/rfdetr/" + file;
         std::ifstream in(path, std::ios::binary);
-        if (!in) throw std::runtime_error("cannot open " + path);
-        std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in)
+            throw std::runtime_error("cannot open " + path);
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
         return torch::jit::pickle_load(bytes).toGenericDict();
     }
     c10::IValue get(const std::string& key) const {
-        if (!m_dict.contains(key)) throw std::runtime_error("fixture has no key " + key);
+        if (!m_dict.contains(key))
+            throw std::runtime_error("fixture has no key " + key);
         return m_dict.at(key);
     }
     train::DetectionOutput set(const std::string& prefix) const {

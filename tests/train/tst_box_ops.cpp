@@ -1,6 +1,6 @@
-// Box ops against rfdetr's box_ops (box_ops_cases.json): float32 to 1e-6, float64 to 1e-12, NaN where the
-// reference gives NaN; pairwise vs element-wise consistency.
-// ATen before Qt: Qt's `slots` macro breaks ATen's ivalue headers.
+// Box ops against rfdetr's box_ops (box_ops_cases.json): float32 to 1e-6, float64 to 1e-12, NaN
+// where the reference gives NaN; pairwise vs element-wise consistency. ATen before Qt: Qt's `slots`
+// macro breaks ATen's ivalue headers.
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -24,7 +24,8 @@ at::Tensor boxTensor(const json& list, at::ScalarType type) {
     std::vector<double> v;
     for (const auto& x : list) {
         if (x.is_array()) {
-            for (const auto& y : x) v.push_back(y.get<double>());
+            for (const auto& y : x)
+                v.push_back(y.get<double>());
         } else {
             v.push_back(x.get<double>());
         }
@@ -33,7 +34,8 @@ at::Tensor boxTensor(const json& list, at::ScalarType type) {
 }
 // NaN-aware comparison.
 bool near(double got, const json& want, double tol) {
-    if (want.is_null()) return std::isnan(got);
+    if (want.is_null())
+        return std::isnan(got);
     return std::abs(got - want.get<double>()) <= tol;
 }
 }  // namespace
@@ -41,7 +43,7 @@ bool near(double got, const json& want, double tol) {
 class TstBoxOps : public QObject {
     Q_OBJECT
     json m_cases = loadCases();
-private slots:
+  private slots:
     void pairsFloat32AndFloat64() {
         const auto& pairs = m_cases.at("pairs");
         QCOMPARE(static_cast<int>(pairs.size()), 50);
@@ -51,15 +53,19 @@ private slots:
             for (auto type : {at::kFloat, at::kDouble}) {
                 const bool f32 = type == at::kFloat;
                 const double tol = f32 ? 1e-6 : 1e-12;
-                const auto a = boxTensor(p.at("box1_xyxy"), type), b = boxTensor(p.at("box2_xyxy"), type);
+                const auto a = boxTensor(p.at("box1_xyxy"), type),
+                           b = boxTensor(p.at("box2_xyxy"), type);
                 const auto giou = generalizedBoxIouPairwise(a, b);
                 const auto [iou, uni] = boxIouPairwise(a, b);
                 QCOMPARE(giou.sizes().vec(), (std::vector<int64_t>{1, 1}));
                 QCOMPARE(giou.scalar_type(), type);
                 const double g = giou.item<double>(), i = iou.item<double>();
-                QVERIFY2(near(g, p.at(f32 ? "giou_f32" : "giou_f64"), tol), (kind + " giou").c_str());
+                QVERIFY2(near(g, p.at(f32 ? "giou_f32" : "giou_f64"), tol),
+                         (kind + " giou").c_str());
                 QVERIFY2(near(i, p.at(f32 ? "iou_f32" : "iou_f64"), tol), (kind + " iou").c_str());
-                if (f32) QVERIFY2(near(uni.item<double>(), p.at("union_f32"), 1e-6), (kind + " union").c_str());
+                if (f32)
+                    QVERIFY2(near(uni.item<double>(), p.at("union_f32"), 1e-6),
+                             (kind + " union").c_str());
                 QCOMPARE(std::isnan(g), p.at("is_nan").get<bool>());
             }
             nanCases += p.at("is_nan").get<bool>() ? 1 : 0;
@@ -75,7 +81,8 @@ private slots:
         QCOMPARE(g.sizes().vec(), (std::vector<int64_t>{6, 4}));
         const auto& want = m.at("giou_f32");
         for (int r = 0; r < 6; ++r)
-            for (int c = 0; c < 4; ++c) QVERIFY(near(g[r][c].item<double>(), want.at(r).at(c), 1e-6));
+            for (int c = 0; c < 4; ++c)
+                QVERIFY(near(g[r][c].item<double>(), want.at(r).at(c), 1e-6));
     }
 
     void cxcywhToXyxy() {
@@ -87,7 +94,8 @@ private slots:
             sawNegative |= in[0][2].item<float>() < 0 || in[0][3].item<float>() < 0;
             const auto out = boxCxcywhToXyxy(in);
             const auto want = c.at("xyxy_f32").get<std::vector<double>>();
-            for (int k = 0; k < 4; ++k) QVERIFY(std::abs(out[0][k].item<double>() - want[k]) <= 1e-6);
+            for (int k = 0; k < 4; ++k)
+                QVERIFY(std::abs(out[0][k].item<double>() - want[k]) <= 1e-6);
         }
         QVERIFY(sawNegative);  // the clamp is exercised
     }
@@ -96,10 +104,12 @@ private slots:
         at::manual_seed(5);
         const auto a = boxCxcywhToXyxy(at::rand({37, 4}) * 0.6 + 0.1);
         const auto b = boxCxcywhToXyxy(at::rand({37, 4}) * 0.6 + 0.1);
-        QVERIFY(at::equal(generalizedBoxIouElementwise(a, b), generalizedBoxIouPairwise(a, b).diagonal()));
+        QVERIFY(at::equal(generalizedBoxIouElementwise(a, b),
+                          generalizedBoxIouPairwise(a, b).diagonal()));
         QVERIFY(at::equal(boxIouElementwise(a, b), boxIouPairwise(a, b).first.diagonal()));
         // Broadcasting over leading dimensions gives the same numbers as the 2-d pairwise form.
-        const auto batched = generalizedBoxIouBroadcast(a.view({1, 37, 1, 4}), b.view({1, 1, 37, 4}));
+        const auto batched =
+            generalizedBoxIouBroadcast(a.view({1, 37, 1, 4}), b.view({1, 1, 37, 4}));
         QVERIFY(at::equal(batched.squeeze(0), generalizedBoxIouPairwise(a, b)));
     }
 

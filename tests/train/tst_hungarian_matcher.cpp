@@ -1,7 +1,7 @@
-// HungarianMatcher: exact parity with the reference's matches in tiny_io.pth (final, aux0, aux1, enc), the
-// fast paths (fused CPU kernel, batched tensor computation) against the sequential reference path, the
-// index layout, non-finite costs and input validation.
-// ATen before Qt: Qt's `slots` macro breaks ATen's ivalue headers.
+// HungarianMatcher: exact parity with the reference's matches in tiny_io.pth (final, aux0, aux1,
+// enc), the fast paths (fused CPU kernel, batched tensor computation) against the sequential
+// reference path, the index layout, non-finite costs and input validation. ATen before Qt: Qt's
+// `slots` macro breaks ATen's ivalue headers.
 #include "tiny_io_fixture.h"
 
 #include <QtTest>
@@ -26,8 +26,8 @@ std::string describe(const MatchIndices& m) {
 }
 
 bool sameMatches(const MatchIndices& a, const MatchIndices& b) {
-    return a.perImage == b.perImage && at::equal(a.imageIdx, b.imageIdx) && at::equal(a.queryIdx, b.queryIdx) &&
-           at::equal(a.targetIdx, b.targetIdx);
+    return a.perImage == b.perImage && at::equal(a.imageIdx, b.imageIdx) &&
+           at::equal(a.queryIdx, b.queryIdx) && at::equal(a.targetIdx, b.targetIdx);
 }
 
 // Random predictions, some of them near targets so that queries compete for the same target.
@@ -38,7 +38,8 @@ struct RandomCase {
 };
 
 RandomCase randomCase(std::uint64_t seed, int batch, int groups, int perGroup, int classes,
-                      const std::vector<int>& counts, int numOutputs, at::ScalarType type = at::kFloat) {
+                      const std::vector<int>& counts, int numOutputs,
+                      at::ScalarType type = at::kFloat) {
     at::manual_seed(seed);
     RandomCase c;
     c.groups = groups;
@@ -53,7 +54,8 @@ RandomCase randomCase(std::uint64_t seed, int batch, int groups, int perGroup, i
         auto boxes = at::rand({batch, nq, 4}) * 0.6 + 0.1;
         for (int b = 0; b < batch; ++b) {
             const auto n = c.targets[b].boxes.size(0);
-            if (n == 0) continue;
+            if (n == 0)
+                continue;
             for (int qi = 0; qi < nq; qi += 3)  // every third query: a jittered copy of some target
                 boxes[b][qi] = c.targets[b].boxes[qi % n] + at::randn({4}) * 0.01;
         }
@@ -64,7 +66,8 @@ RandomCase randomCase(std::uint64_t seed, int batch, int groups, int perGroup, i
 
 std::vector<const DetectionOutput*> pointers(const std::vector<DetectionOutput>& outs) {
     std::vector<const DetectionOutput*> p;
-    for (const auto& o : outs) p.push_back(&o);
+    for (const auto& o : outs)
+        p.push_back(&o);
     return p;
 }
 
@@ -74,7 +77,7 @@ class TstHungarianMatcher : public QObject {
     Q_OBJECT
     TinyIo m_io;
 
-private slots:
+  private slots:
     void tinyFixtureParity_data() {
         QTest::addColumn<int>("path");
         QTest::newRow("auto (fused)") << static_cast<int>(MatchCostPath::Auto);
@@ -93,18 +96,22 @@ private slots:
         const auto matches = matcher.match(out, targets);
         QCOMPARE(static_cast<int>(matches.size()), 4);
         const char* names[] = {"final", "aux0", "aux1", "enc"};
-        const std::vector<const DetectionOutput*> sets = {&out.final, &out.aux[0], &out.aux[1], &*out.enc};
+        const std::vector<const DetectionOutput*> sets = {&out.final, &out.aux[0], &out.aux[1],
+                                                          &*out.enc};
         for (int i = 0; i < 4; ++i) {
             const std::string key = std::string("matcher/") + names[i] + "/";
-            const auto wantQ = m_io.tensor(key + "query_idx"), wantT = m_io.tensor(key + "target_idx");
+            const auto wantQ = m_io.tensor(key + "query_idx"),
+                       wantT = m_io.tensor(key + "target_idx");
             const auto wantCounts = m_io.tensor(key + "counts");
             const MatchIndices& m = matches[i];
-            QVERIFY2(at::equal(m.queryIdx, wantQ), (std::string(names[i]) + " " + describe(m)).c_str());
+            QVERIFY2(at::equal(m.queryIdx, wantQ),
+                     (std::string(names[i]) + " " + describe(m)).c_str());
             QVERIFY2(at::equal(m.targetIdx, wantT), names[i]);
             QCOMPARE(m.perImage, (std::vector<std::int64_t>{wantCounts[0].item<std::int64_t>(),
                                                             wantCounts[1].item<std::int64_t>()}));
             QCOMPARE(m.perImage, (std::vector<std::int64_t>{12, 18}));
-            QVERIFY(at::equal(m.imageIdx, at::cat({at::zeros({12}, at::kLong), at::ones({18}, at::kLong)})));
+            QVERIFY(at::equal(m.imageIdx,
+                              at::cat({at::zeros({12}, at::kLong), at::ones({18}, at::kLong)})));
             // The per-image tuple view the reference returns.
             const auto [q1, t1] = m.image(1);
             QVERIFY(at::equal(q1, wantQ.narrow(0, 12, 18)));
@@ -128,7 +135,8 @@ private slots:
                     QCOMPARE(m.imageIdx[at].item<std::int64_t>(), std::int64_t{b});
                     const auto qi = m.queryIdx[at].item<std::int64_t>();
                     QVERIFY(qi >= g * 25 && qi < (g + 1) * 25);  // offset by g * Q
-                    if (i > 0) QVERIFY(qi > m.queryIdx[at - 1].item<std::int64_t>());
+                    if (i > 0)
+                        QVERIFY(qi > m.queryIdx[at - 1].item<std::int64_t>());
                     const auto ti = m.targetIdx[at].item<std::int64_t>();
                     QVERIFY(ti >= 0 && ti < n && !seen[ti]);  // every target once per group
                     seen[ti] = 1;
@@ -157,10 +165,13 @@ private slots:
         QFETCH(int, classes);
         QFETCH(QString, counts);
         std::vector<int> n;
-        for (const auto& part : counts.split(',')) n.push_back(part.toInt());
-        const auto c = randomCase(seed, static_cast<int>(n.size()), groups, perGroup, classes, n, 3);
+        for (const auto& part : counts.split(','))
+            n.push_back(part.toInt());
+        const auto c =
+            randomCase(seed, static_cast<int>(n.size()), groups, perGroup, classes, n, 3);
         std::vector<MatchIndices> ref;
-        for (const auto& o : c.outputs) ref.push_back(HungarianMatcher::matchReference(o, c.targets, groups));
+        for (const auto& o : c.outputs)
+            ref.push_back(HungarianMatcher::matchReference(o, c.targets, groups));
         for (auto path : {MatchCostPath::Fused, MatchCostPath::Tensor}) {
             MatcherOptions options;
             options.costPath = path;
@@ -168,7 +179,8 @@ private slots:
             const auto got = matcher.match(pointers(c.outputs), c.targets, groups);
             QCOMPARE(got.size(), ref.size());
             for (std::size_t i = 0; i < got.size(); ++i)
-                QVERIFY2(sameMatches(got[i], ref[i]), (describe(got[i]) + "\nvs\n" + describe(ref[i])).c_str());
+                QVERIFY2(sameMatches(got[i], ref[i]),
+                         (describe(got[i]) + "\nvs\n" + describe(ref[i])).c_str());
         }
     }
 
@@ -177,7 +189,8 @@ private slots:
         HungarianMatcher matcher;  // Auto: float64 is not the fused kernel's input
         const auto got = matcher.match(pointers(c.outputs), c.targets, 3);
         for (std::size_t i = 0; i < got.size(); ++i)
-            QVERIFY(sameMatches(got[i], HungarianMatcher::matchReference(c.outputs[i], c.targets, 3)));
+            QVERIFY(
+                sameMatches(got[i], HungarianMatcher::matchReference(c.outputs[i], c.targets, 3)));
     }
 
     void batchedCostEqualsReferenceCost() {
@@ -194,20 +207,21 @@ private slots:
             padLabels[b].narrow(0, 0, n).copy_(c.targets[b].labels);
             padBoxes[b].narrow(0, 0, n).copy_(c.targets[b].boxes);
         }
-        const auto batched = batchedMatchCost(at::stack(logits), at::stack(boxes), padLabels, padBoxes, {});
+        const auto batched =
+            batchedMatchCost(at::stack(logits), at::stack(boxes), padLabels, padBoxes, {});
         QCOMPARE(batched.sizes().vec(), (std::vector<std::int64_t>{2, 2, 30, 7}));
         for (int o = 0; o < 2; ++o)
             for (int b = 0; b < 2; ++b) {
                 const auto n = c.targets[b].boxes.size(0);
-                const auto ref = matchCostMatrix(c.outputs[o].logits[b], c.outputs[o].boxes[b], c.targets[b].labels,
-                                                 c.targets[b].boxes, {});
+                const auto ref = matchCostMatrix(c.outputs[o].logits[b], c.outputs[o].boxes[b],
+                                                 c.targets[b].labels, c.targets[b].boxes, {});
                 QVERIFY(at::allclose(batched[o][b].narrow(1, 0, n), ref, 0, 1e-6));
             }
     }
 
     void minusInfinityCostsGetTheReferenceReplacement() {
-        // A +inf logit makes the class cost -inf; the reference replaces it by 2 * max(C) (finite here),
-        // so that query becomes the most expensive one instead of the cheapest.
+        // A +inf logit makes the class cost -inf; the reference replaces it by 2 * max(C) (finite
+        // here), so that query becomes the most expensive one instead of the cheapest.
         auto c = randomCase(8, 2, 2, 12, 3, {3, 4}, 1);
         auto logits = c.outputs[0].logits.clone();
         logits[0][2].fill_(std::numeric_limits<float>::infinity());
@@ -233,12 +247,14 @@ private slots:
                 matcher.match(pointers(c.outputs), c.targets, 2);
             } catch (const MatchingError& e) {
                 const std::string what = e.what();
-                threw = what.find("non-finite") != std::string::npos && what.find("output 1") != std::string::npos;
+                threw = what.find("non-finite") != std::string::npos &&
+                        what.find("output 1") != std::string::npos;
             }
             QVERIFY(threw);
             // The matcher stays usable.
             const auto ok = randomCase(10, 2, 2, 12, 3, {3, 4}, 1);
-            QCOMPARE(matcher.match(pointers(ok.outputs), ok.targets, 2)[0].queryIdx.size(0), std::int64_t{14});
+            QCOMPARE(matcher.match(pointers(ok.outputs), ok.targets, 2)[0].queryIdx.size(0),
+                     std::int64_t{14});
         }
     }
 
@@ -255,15 +271,18 @@ private slots:
         };
         auto targets = c.targets;
         targets[1].labels = at::tensor({0, 3, 1}, at::kLong);  // 3 logits: ids 0..2
-        QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), targets, 2); }, "label 3 of box 1"));
+        QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), targets, 2); },
+                              "label 3 of box 1"));
         QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), targets, 2); }, "image 1"));
-        QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), c.targets, 3); }, "multiple"));
+        QVERIFY(
+            expectInvalid([&] { matcher.match(pointers(c.outputs), c.targets, 3); }, "multiple"));
         auto oneImage = c.targets;
         oneImage.pop_back();
         QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), oneImage, 2); }, "batch 2"));
         auto badBoxes = c.targets;
         badBoxes[0].boxes = at::zeros({2, 5});
-        QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), badBoxes, 2); }, "boxes [n, 4]"));
+        QVERIFY(expectInvalid([&] { matcher.match(pointers(c.outputs), badBoxes, 2); },
+                              "boxes [n, 4]"));
     }
 };
 

@@ -1,4 +1,5 @@
-// LsapSolver: scipy parity on matcher_cases.json, optimality against brute force, non-finite entries.
+// LsapSolver: scipy parity on matcher_cases.json, optimality against brute force, non-finite
+// entries.
 #include <QtTest>
 
 #include <algorithm>
@@ -28,7 +29,8 @@ double bruteForceMin(const std::vector<double>& c, int rows, int cols) {
     // Enumerate ordered choices of n distinct columns out of m via permutations of m (m <= 8).
     do {
         double s = 0;
-        for (int i = 0; i < n; ++i) s += at(i, perm[i]);
+        for (int i = 0; i < n; ++i)
+            s += at(i, perm[i]);
         best = std::min(best, s);
     } while (std::next_permutation(perm.begin(), perm.end()));
     return best;
@@ -36,12 +38,16 @@ double bruteForceMin(const std::vector<double>& c, int rows, int cols) {
 
 bool isPermutationLike(const LsapResult& r, int rows, int cols) {
     const int k = std::min(rows, cols);
-    if (static_cast<int>(r.rowInd.size()) != k || static_cast<int>(r.colInd.size()) != k) return false;
+    if (static_cast<int>(r.rowInd.size()) != k || static_cast<int>(r.colInd.size()) != k)
+        return false;
     std::vector<char> rowUsed(rows, 0), colUsed(cols, 0);
     for (int i = 0; i < k; ++i) {
-        if (r.rowInd[i] < 0 || r.rowInd[i] >= rows || r.colInd[i] < 0 || r.colInd[i] >= cols) return false;
-        if (rowUsed[r.rowInd[i]]++ || colUsed[r.colInd[i]]++) return false;
-        if (i > 0 && r.rowInd[i] <= r.rowInd[i - 1]) return false;  // ascending rows, as scipy
+        if (r.rowInd[i] < 0 || r.rowInd[i] >= rows || r.colInd[i] < 0 || r.colInd[i] >= cols)
+            return false;
+        if (rowUsed[r.rowInd[i]]++ || colUsed[r.colInd[i]]++)
+            return false;
+        if (i > 0 && r.rowInd[i] <= r.rowInd[i - 1])
+            return false;  // ascending rows, as scipy
     }
     return true;
 }
@@ -49,7 +55,7 @@ bool isPermutationLike(const LsapResult& r, int rows, int cols) {
 
 class TstLsap : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void scipyCases() {
         std::ifstream in(STUDIO_TEST_DATA_DIR "/rfdetr/matcher_cases.json");
         QVERIFY(in.good());
@@ -73,13 +79,15 @@ private slots:
             QVERIFY2(isPermutationLike(r, rows, cols), name.c_str());
             const double want = cs.at("total_cost");
             QVERIFY2(std::abs(r.totalCost - want) <= 1e-9 * std::max(1.0, std::abs(want)),
-                     (name + ": " + std::to_string(r.totalCost) + " vs " + std::to_string(want)).c_str());
+                     (name + ": " + std::to_string(r.totalCost) + " vs " + std::to_string(want))
+                         .c_str());
             // The indices equal scipy's even where the optimum is not unique (same tie-breaking).
             const auto wantRows = cs.at("row_ind").get<std::vector<std::int64_t>>();
             const auto wantCols = cs.at("col_ind").get<std::vector<std::int64_t>>();
             QVERIFY2(r.rowInd == wantRows, name.c_str());
             QVERIFY2(r.colInd == wantCols, name.c_str());
-            // float input (the matcher's cost matrices) gives the same result: the values are float-exact.
+            // float input (the matcher's cost matrices) gives the same result: the values are
+            // float-exact.
             LsapResult r32;
             QCOMPARE(solver.solve(cost32.data(), rows, cols, cols, r32), LsapStatus::Ok);
             QVERIFY2(r32.rowInd == r.rowInd && r32.colInd == r.colInd, name.c_str());
@@ -90,23 +98,29 @@ private slots:
         std::mt19937 rng(1234);
         LsapSolver solver;  // reused across shapes: stale scratch must not leak between problems
         for (int trial = 0; trial < 600; ++trial) {
-            const int rows = 1 + static_cast<int>(rng() % 8), cols = 1 + static_cast<int>(rng() % 8);
+            const int rows = 1 + static_cast<int>(rng() % 8),
+                      cols = 1 + static_cast<int>(rng() % 8);
             std::vector<double> c(rows * cols);
             const int kind = trial % 3;
             for (auto& x : c) {
-                if (kind == 0) x = std::uniform_real_distribution<double>(-5, 5)(rng);
-                else if (kind == 1) x = static_cast<double>(rng() % 4);  // many ties
-                else x = std::exp(std::uniform_real_distribution<double>(-7, 7)(rng));  // wide range
+                if (kind == 0)
+                    x = std::uniform_real_distribution<double>(-5, 5)(rng);
+                else if (kind == 1)
+                    x = static_cast<double>(rng() % 4);  // many ties
+                else
+                    x = std::exp(std::uniform_real_distribution<double>(-7, 7)(rng));  // wide range
             }
             LsapResult r;
             QCOMPARE(solver.solve(c.data(), rows, cols, cols, r), LsapStatus::Ok);
             QVERIFY(isPermutationLike(r, rows, cols));
             double sum = 0;
-            for (std::size_t k = 0; k < r.rowInd.size(); ++k) sum += c[r.rowInd[k] * cols + r.colInd[k]];
+            for (std::size_t k = 0; k < r.rowInd.size(); ++k)
+                sum += c[r.rowInd[k] * cols + r.colInd[k]];
             QCOMPARE(r.totalCost, sum);
             const double best = bruteForceMin(c, rows, cols);
             QVERIFY2(std::abs(r.totalCost - best) <= 1e-9 * std::max(1.0, std::abs(best)),
-                     (std::to_string(rows) + "x" + std::to_string(cols) + " trial " + std::to_string(trial))
+                     (std::to_string(rows) + "x" + std::to_string(cols) + " trial " +
+                      std::to_string(trial))
                          .c_str());
         }
     }
@@ -137,8 +151,8 @@ private slots:
 
     void plusInfinityIsForbiddenButFeasible() {
         // Like scipy: +inf entries are allowed as long as a finite assignment exists.
-        const std::vector<double> c = {kInf, 1, 2,  //
-                                       3, kInf, kInf};
+        const std::vector<double> c = {kInf, 1,    2,  //
+                                       3,    kInf, kInf};
         LsapResult r;
         QCOMPARE(solveLinearSumAssignment(c, 2, 3, r), LsapStatus::Ok);
         QCOMPARE(r.colInd, (std::vector<std::int64_t>{1, 0}));
@@ -161,7 +175,8 @@ private slots:
         QCOMPARE(solveLinearSumAssignment(nan, 2, 2, r), LsapStatus::InvalidEntry);
         const std::vector<double> negInf = {1, 2, -kInf, 3};
         QCOMPARE(solveLinearSumAssignment(negInf, 2, 2, r), LsapStatus::InvalidEntry);
-        QVERIFY(std::string(lsapStatusText(LsapStatus::Infeasible)).find("infeasible") != std::string::npos);
+        QVERIFY(std::string(lsapStatusText(LsapStatus::Infeasible)).find("infeasible") !=
+                std::string::npos);
         // The solver is usable again after a failure.
         const std::vector<double> ok = {4, 1, 2, 8};
         LsapSolver solver;
@@ -171,9 +186,9 @@ private slots:
     }
 
     void largeDetrShapedProblem() {
-        // 300 queries x 20 targets, the shape the matcher solves. Too big for brute force: check that the
-        // tall and the transposed problem agree, and that no local move (re-targeting one query to a free
-        // query, or exchanging the queries of two targets) improves the total.
+        // 300 queries x 20 targets, the shape the matcher solves. Too big for brute force: check
+        // that the tall and the transposed problem agree, and that no local move (re-targeting one
+        // query to a free query, or exchanging the queries of two targets) improves the total.
         std::mt19937 rng(7);
         const int q = 300, t = 20;
         std::vector<double> c(q * t), ct(t * q);
@@ -196,7 +211,8 @@ private slots:
         for (int j = 0; j < t; ++j) {
             const double now = c[queryOf[j] * t + j];
             for (int i = 0; i < q; ++i)
-                if (!used[i]) QVERIFY(c[i * t + j] >= now);
+                if (!used[i])
+                    QVERIFY(c[i * t + j] >= now);
             for (int k = j + 1; k < t; ++k) {
                 const double swapped = c[queryOf[k] * t + j] + c[queryOf[j] * t + k];
                 QVERIFY(swapped >= now + c[queryOf[k] * t + k] - 1e-12);

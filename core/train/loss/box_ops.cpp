@@ -10,8 +10,9 @@ namespace {
 
 void requireBoxes(const at::Tensor& t, const char* what) {
     if (!t.defined() || t.dim() < 1 || t.size(-1) != 4)
-        throw std::invalid_argument(std::string(what) + ": expected boxes shaped [..., 4], got " +
-                                    (t.defined() ? std::to_string(t.dim()) + "-d tensor" : "undefined"));
+        throw std::invalid_argument(
+            std::string(what) + ": expected boxes shaped [..., 4], got " +
+            (t.defined() ? std::to_string(t.dim()) + "-d tensor" : "undefined"));
 }
 
 // Intersection area and the two areas of broadcasting xyxy boxes.
@@ -20,8 +21,10 @@ struct Overlap {
 };
 
 Overlap overlap(const at::Tensor& a, const at::Tensor& b) {
-    const auto ax0 = a.select(-1, 0), ay0 = a.select(-1, 1), ax1 = a.select(-1, 2), ay1 = a.select(-1, 3);
-    const auto bx0 = b.select(-1, 0), by0 = b.select(-1, 1), bx1 = b.select(-1, 2), by1 = b.select(-1, 3);
+    const auto ax0 = a.select(-1, 0), ay0 = a.select(-1, 1), ax1 = a.select(-1, 2),
+               ay1 = a.select(-1, 3);
+    const auto bx0 = b.select(-1, 0), by0 = b.select(-1, 1), bx1 = b.select(-1, 2),
+               by1 = b.select(-1, 3);
     const auto w = (at::minimum(ax1, bx1) - at::maximum(ax0, bx0)).clamp_min(0);
     const auto h = (at::minimum(ay1, by1) - at::maximum(ay0, by0)).clamp_min(0);
     return {w * h, (ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0)};
@@ -54,9 +57,11 @@ std::pair<at::Tensor, at::Tensor> boxIouBroadcast(const at::Tensor& a, const at:
 at::Tensor generalizedBoxIouBroadcast(const at::Tensor& a, const at::Tensor& b) {
     auto [iou, uni] = boxIouBroadcast(a, b);
     const auto w = (at::maximum(a.select(-1, 2), b.select(-1, 2)) -
-                    at::minimum(a.select(-1, 0), b.select(-1, 0))).clamp_min(0);
+                    at::minimum(a.select(-1, 0), b.select(-1, 0)))
+                       .clamp_min(0);
     const auto h = (at::maximum(a.select(-1, 3), b.select(-1, 3)) -
-                    at::minimum(a.select(-1, 1), b.select(-1, 1))).clamp_min(0);
+                    at::minimum(a.select(-1, 1), b.select(-1, 1)))
+                       .clamp_min(0);
     const auto enclosing = w * h;
     return iou - (enclosing - uni) / enclosing;
 }

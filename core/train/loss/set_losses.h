@@ -1,6 +1,7 @@
 #pragma once
-// The loss terms of one output set given its matches (rfdetr SetCriterion.loss_labels with ia_bce_loss,
-// loss_boxes, loss_cardinality; rfdetr-spec.md §5.2-5.4). Everything stays on the device.
+// The loss terms of one output set given its matches (rfdetr SetCriterion.loss_labels with
+// ia_bce_loss, loss_boxes, loss_cardinality; rfdetr-spec.md §5.2-5.4). Everything stays on the
+// device.
 #include <ATen/Tensor.h>
 
 #include "train/model/outputs.h"
@@ -16,12 +17,14 @@ struct DeviceTargets {
 
 /// One set's matched pairs on the device.
 struct DeviceMatches {
-    at::Tensor flatQuery;  // [N] int64: image * NQ + query, a row of logits / boxes viewed [B * NQ, ...]
-    at::Tensor target;     // [N] int64: index into DeviceTargets (image offset included)
+    at::Tensor
+        flatQuery;  // [N] int64: image * NQ + query, a row of logits / boxes viewed [B * NQ, ...]
+    at::Tensor target;  // [N] int64: index into DeviceTargets (image offset included)
 };
 
 struct SetLosses {
-    at::Tensor lossCe, classError, lossBbox, lossGiou, cardinalityError;  // 0-dim; classError optional
+    at::Tensor lossCe, classError, lossBbox, lossGiou,
+        cardinalityError;  // 0-dim; classError optional
 };
 
 struct SetLossOptions {
@@ -33,6 +36,7 @@ struct SetLossOptions {
 /// IA-BCE, L1, GIoU (each summed and divided by numBoxes) and the logging terms for one output set.
 /// Safe with zero matches (the box terms are then 0). Any thread; no device synchronisation.
 SetLosses computeSetLosses(const DetectionOutput& output, const DeviceTargets& targets,
-                           const DeviceMatches& matches, double numBoxes, const SetLossOptions& options);
+                           const DeviceMatches& matches, double numBoxes,
+                           const SetLossOptions& options);
 
 }  // namespace studio::train
