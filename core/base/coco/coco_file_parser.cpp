@@ -18,7 +18,7 @@ namespace studio::coco_detail {
 
 namespace {
 
-using json = nlohmann::json;
+using json = CocoJson;
 
 /// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from` - 1.
 std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {

@@ -83,7 +83,7 @@ struct CocoIndexBuilder {
         // Pass 1: resolve image ids to positions (stored in imageId), count boxes per image.
         for (auto& chunk : chunks) {
             for (std::size_t i = 0; i < chunk.size; ++i) {
-                ParsedBox& pb = chunk.data[i];
+                ParsedBox& pb = chunk[i];
                 const auto pos = index.m_imageById.find(pb.imageId);
                 if (!pos) {
                     out.issues.add({IssueKind::UnknownImageId, Section::Annotations, kNoElement,
@@ -115,7 +115,7 @@ struct CocoIndexBuilder {
         std::uint32_t ordinal = 0;
         for (auto& chunk : chunks) {
             for (std::size_t i = 0; i < chunk.size; ++i) {
-                const ParsedBox& pb = chunk.data[i];
+                const ParsedBox& pb = chunk[i];
                 if (pb.imageId < 0) continue;
                 const std::uint64_t at = count[static_cast<std::size_t>(pb.imageId)]++;
                 std::memcpy(static_cast<void*>(&index.m_boxes[at]), &pb.box, sizeof(CocoBox));

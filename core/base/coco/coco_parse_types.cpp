@@ -1,6 +1,18 @@
 #include "base/coco/coco_parse_types.h"
 
+#include <sys/mman.h>
+
 namespace studio::coco_detail {
+
+void* mapPages(std::size_t bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return p;
+}
+
+void MappedDeleter::operator()(void* p) const {
+    if (p) ::munmap(p, bytes);
+}
 
 void IssueLog::add(ParseIssue issue) {
     const int k = static_cast<int>(issue.kind);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,20 +30,34 @@ struct ParsedBox {
     std::int64_t imageId = 0;
 };
 
-/// Append-only storage in chunks of kChunkSize elements; chunks can be moved between buffers.
+/// Pages mapped straight from the kernel: freeing one gives the memory back at once (glibc keeps freed
+/// heap chunks resident), so the index build can release parse storage while it fills the index.
+struct MappedDeleter {
+    std::size_t bytes = 0;
+    void operator()(void* p) const;
+};
+void* mapPages(std::size_t bytes);  // throws std::bad_alloc
+
+/// Append-only storage in chunks of kChunkSize trivially copyable elements; chunks can be moved between
+/// buffers and released one by one.
 template <typename T>
 class ChunkedBuffer {
 public:
     static constexpr std::size_t kChunkSize = std::size_t(1) << 16;
     struct Chunk {
-        std::unique_ptr<T[]> data;
+        std::unique_ptr<T, MappedDeleter> data;
         std::size_t size = 0;
+        T& operator[](std::size_t i) const { return data.get()[i]; }
     };
     T& emplaceBack() {
-        if (m_chunks.empty() || m_chunks.back().size == kChunkSize)
-            m_chunks.push_back(Chunk{std::unique_ptr<T[]>(new T[kChunkSize]), 0});
+        if (m_chunks.empty() || m_chunks.back().size == kChunkSize) {
+            const std::size_t bytes = kChunkSize * sizeof(T);
+            m_chunks.push_back(Chunk{std::unique_ptr<T, MappedDeleter>(static_cast<T*>(mapPages(bytes)),
+                                                                      MappedDeleter{bytes}), 0});
+        }
         ++m_size;
-        return m_chunks.back().data[m_chunks.back().size++];
+        Chunk& c = m_chunks.back();
+        return *new (c.data.get() + c.size++) T();
     }
     void append(ChunkedBuffer&& other) {
         for (auto& c : other.m_chunks) m_chunks.push_back(std::move(c));

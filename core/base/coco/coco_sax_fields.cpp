@@ -37,7 +37,7 @@ void CocoSaxHandler::rejectField(std::string valueDescription) {
     issue(f == Field::Bbox ? IssueKind::BadBbox : IssueKind::WrongType, fieldName(f), std::move(valueDescription));
 }
 
-void CocoSaxHandler::setField(Scalar kind, std::int64_t i, double d, const std::string* s) {
+void CocoSaxHandler::setField(Scalar kind, std::int64_t i, double d, const Text* s) {
     const bool number = kind == Scalar::Integer || kind == Scalar::Float;
     std::int64_t v = 0;
     switch (m_field) {
@@ -72,7 +72,8 @@ void CocoSaxHandler::setField(Scalar kind, std::int64_t i, double d, const std::
         case Field::Supercategory:
             // rfdetr compares it with "none": a null supercategory simply is not "none".
             if (kind != Scalar::String && kind != Scalar::Null) return rejectField(describe(kind, i, d, s));
-            m_text2 = s ? *s : std::string();
+            if (s) m_text2 = *s;
+            else m_text2.clear();
             break;
         default:
             return;
@@ -106,7 +107,7 @@ void CocoSaxHandler::finishElement() {
             im.nameLength = static_cast<std::uint32_t>(m_text1.size());
             im.width = m_width;
             im.height = m_height;
-            m_out->names += m_text1;
+            m_out->names.append(m_text1.data(), m_text1.size());
             m_out->images.push_back(im);
             return;
         }
@@ -144,8 +145,8 @@ void CocoSaxHandler::finishElement() {
             if (!has(Field::Id)) return;
             CocoCategory c;
             c.id = m_id;
-            c.name = m_text1;
-            c.supercategory = m_text2;
+            c.name.assign(m_text1.data(), m_text1.size());
+            c.supercategory.assign(m_text2.data(), m_text2.size());
             m_out->categories.push_back(std::move(c));
             return;
         }

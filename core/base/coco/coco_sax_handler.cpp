@@ -11,12 +11,12 @@ namespace {
 
 constexpr std::uint32_t bit(int f) { return 1u << f; }
 
-bool keyIs(const std::string& k, const char* literal) {
+bool keyIs(const CocoJson::string_t& k, const char* literal) {
     const std::size_t n = std::strlen(literal);
     return k.size() == n && std::memcmp(k.data(), literal, n) == 0;
 }
 
-Section classifySection(const std::string& k) {
+Section classifySection(const CocoJson::string_t& k) {
     if (keyIs(k, "annotations")) return Section::Annotations;
     if (keyIs(k, "images")) return Section::Images;
     if (keyIs(k, "categories")) return Section::Categories;
@@ -57,7 +57,7 @@ void CocoSaxHandler::abandonCurrentElement() {
     --m_out->elements[static_cast<int>(m_section)];
 }
 
-std::string CocoSaxHandler::describe(Scalar kind, std::int64_t i, double d, const std::string* s) {
+std::string CocoSaxHandler::describe(Scalar kind, std::int64_t i, double d, const Text* s) {
     switch (kind) {
         case Scalar::Integer: return std::to_string(i);
         case Scalar::Float: {
@@ -66,7 +66,7 @@ std::string CocoSaxHandler::describe(Scalar kind, std::int64_t i, double d, cons
             return buf;
         }
         case Scalar::String: {
-            std::string t = s ? *s : std::string();
+            std::string t = s ? std::string(s->data(), s->size()) : std::string();
             if (t.size() > 60) t = t.substr(0, 57) + "...";
             return "\"" + t + "\"";
         }
@@ -253,7 +253,7 @@ bool CocoSaxHandler::number_float(json::number_float_t v, const json::string_t&)
 }
 bool CocoSaxHandler::string(json::string_t& v) { return scalar(Scalar::String, 0, 0, &v); }
 
-bool CocoSaxHandler::scalar(Scalar kind, std::int64_t i, double d, const std::string* s) {
+bool CocoSaxHandler::scalar(Scalar kind, std::int64_t i, double d, const Text* s) {
     if (m_depth == 0) {
         issue(IssueKind::TopLevelNotObject, "", describe(kind, i, d, s));
         m_end.kind = ParseEnd::Kind::Structure;
