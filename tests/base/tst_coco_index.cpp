@@ -155,6 +155,17 @@ private slots:
         QVERIFY(threw);
     }
 
+    void numberOverflowIsAJsonError() {
+        // Python would read 1e400 as inf; nlohmann refuses it, and so do we, with its position.
+        const std::string p = path("overflow.json");
+        writeText(p, "{\"images\": [], \"annotations\": [{\"id\": 1, \"bbox\": [1, 1e400, 2, 2]}]}");
+        std::vector<Problem> problems;
+        CocoIndex::load(p, &problems);
+        QVERIFY2(matching(problems, {"overflow.json:1:54", "number overflow parsing '1e400'"}).size() == 1,
+                 joined(problems).c_str());
+        QVERIFY2(matching(problems, {"json.exception"}).empty(), joined(problems).c_str());
+    }
+
     void truncatedEmptyAndNonObjectFiles() {
         const std::string t = path("truncated.json");
         writeText(t, "{\"images\": [{\"id\": 1, \"file_na");

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string_view>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -39,6 +40,30 @@ std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
     }
     (void)size;
     return 0;
+}
+
+/// The parser reports an error after reading the whole offending token, sometimes one byte more (numbers
+/// end on the next byte). Point at the token's first byte instead, as Python does, when the file confirms it.
+std::uint64_t tokenStart(const std::string& path, std::uint64_t last, const std::string& token) {
+    if (token.empty() || token.size() > 4096) return last;
+    // Single-character tokens pile up in the parser's token text ("2,," for an unexpected second comma):
+    // then the last byte read is the culprit.
+    if (std::string_view(",:[]{}").find(token.back()) != std::string_view::npos) return last;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return last;
+    std::string bytes(token.size(), '\0');
+    std::uint64_t found = last;
+    for (std::uint64_t back = 0; back <= 1; ++back) {
+        if (last + 1 < token.size() + back) break;
+        const std::uint64_t start = last + 1 - token.size() - back;
+        if (::pread(fd, &bytes[0], bytes.size(), static_cast<off_t>(start)) == static_cast<ssize_t>(bytes.size()) &&
+            bytes == token) {
+            found = start;
+            break;
+        }
+    }
+    ::close(fd);
+    return found;
 }
 
 struct Speculation {
@@ -171,6 +196,7 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     if (ok) result.end.kind = ParseEnd::Kind::Complete;
     for (int s = 0; s < kSectionCount; ++s) result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
     if (result.end.kind == ParseEnd::Kind::SyntaxError || result.end.kind == ParseEnd::Kind::ReadError) {
+        result.end.offset = tokenStart(path, result.end.offset, result.end.lastToken);
         const TextPosition pos = textPositionOf(path, result.end.offset);
         result.line = pos.line;
         result.column = pos.column;

@@ -133,6 +133,7 @@ struct ParseEnd {
     enum class Kind { Complete, SyntaxError, ReadError, Stopped, Structure } kind = Kind::Complete;
     std::uint64_t offset = 0;  // byte offset of the error / stop
     std::string message;       // parser message without nlohmann's position prefix
+    std::string lastToken;     // the text of the token the parser choked on (syntax errors)
 };
 
 }  // namespace studio::coco_detail

@@ -155,13 +155,17 @@ void CocoSaxHandler::finishElement() {
     }
 }
 
-bool CocoSaxHandler::parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+bool CocoSaxHandler::parse_error(std::size_t, const std::string& lastToken, const nlohmann::detail::exception& e) {
     m_end.kind = m_source->failed() ? ParseEnd::Kind::ReadError : ParseEnd::Kind::SyntaxError;
     m_end.offset = m_source->offset() == 0 ? 0 : m_source->lastOffset();
+    m_end.lastToken = lastToken;
     std::string msg = m_source->failed() ? m_source->error() : e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..." -> "syntax error ..."
-    if (const auto p = msg.find("parse error"); p != std::string::npos) {
-        if (const auto colon = msg.find(": ", p); colon != std::string::npos) msg = msg.substr(colon + 2);
+    if (msg.rfind("[json.exception.", 0) == 0) {
+        if (const auto close = msg.find("] "); close != std::string::npos) msg.erase(0, close + 2);
+    }
+    if (msg.rfind("parse error", 0) == 0) {
+        if (const auto colon = msg.find(": "); colon != std::string::npos) msg.erase(0, colon + 2);
     }
     m_end.message = msg;
     return false;
