@@ -60,8 +60,10 @@ int main(int argc, char** argv) {
                 "%llu boxes; best of 2; load average %.1f on %u cores)\n", ours.seconds, ours.cpuSeconds,
                 ours.peakMiB, bytes / 1048576.0, ni, nb, bench::loadAverage(), std::thread::hardware_concurrency());
 
-    if (python && bench::haveCommand("python3")) {
-        const auto py = bench::runCommand("python3 -c 'import json, sys; json.load(open(sys.argv[1]))' '" + json + "'");
+    // Debian's interpreter (the one cpu-baselines.md measured), not whatever python3 comes first in PATH.
+    const std::string python3 = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    if (python && bench::haveCommand(python3)) {
+        const auto py = bench::runCommand(python3 + " -c 'import json, sys; json.load(open(sys.argv[1]))' '" + json + "'");
         if (py.ok) {
             std::printf("python3 json.load    %7.2f s (CPU %.2f s)  peak RSS %7.0f MiB\n", py.seconds, py.cpuSeconds,
                         py.peakMiB);
