@@ -1,6 +1,6 @@
 #pragma once
-// Helpers for the benchmarks: run a function or a command in a child process and report its wall time
-// and peak resident memory (wait4's ru_maxrss), so each measurement has its own memory peak.
+// Helpers for the benchmarks: run a function or a command in a child process and report its wall
+// time and peak resident memory (wait4's ru_maxrss), so each measurement has its own memory peak.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,19 +19,22 @@ struct ChildResult {
     double seconds = 0;
     double peakMiB = 0;
     double cpuSeconds = 0;  // user + system time of the child (less sensitive to a busy machine)
-    std::string output;  // what the child printed on stdout
+    std::string output;     // what the child printed on stdout
 };
 
-/// Runs `fn` in a forked child; the text it returns (and, with `captureStdout`, what it prints) comes back.
+/// Runs `fn` in a forked child; the text it returns (and, with `captureStdout`, what it prints)
+/// comes back.
 inline ChildResult runInChild(const std::function<std::string()>& fn, bool captureStdout = false) {
     ChildResult r;
     int fds[2];
-    if (::pipe(fds) != 0) return r;
+    if (::pipe(fds) != 0)
+        return r;
     const auto t0 = std::chrono::steady_clock::now();
     const pid_t pid = ::fork();
     if (pid == 0) {
         ::close(fds[0]);
-        if (captureStdout) ::dup2(fds[1], STDOUT_FILENO);
+        if (captureStdout)
+            ::dup2(fds[1], STDOUT_FILENO);
         std::string text;
         int code = 0;
         try {
@@ -46,7 +49,8 @@ inline ChildResult runInChild(const std::function<std::string()>& fn, bool captu
     ::close(fds[1]);
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+        r.output.append(buf, static_cast<std::size_t>(n));
     ::close(fds[0]);
     int status = 0;
     struct rusage ru {};
@@ -61,10 +65,12 @@ inline ChildResult runInChild(const std::function<std::string()>& fn, bool captu
 
 /// Runs a shell command in a child and measures it the same way.
 inline ChildResult runCommand(const std::string& command) {
-    return runInChild([&]() -> std::string {
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }, true);
+    return runInChild(
+        [&]() -> std::string {
+            ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        },
+        true);
 }
 
 /// The 1-minute load average (other work on the machine skews wall times).

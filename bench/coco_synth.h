@@ -1,6 +1,7 @@
 #pragma once
-// Seeded synthetic COCO data at CommonForms scale for the benchmarks: form pages (about 1700x2200 px),
-// ~13 boxes per page in 3 classes plus Roboflow's "none" category, written in Python json.dump's style
+// Seeded synthetic COCO data at CommonForms scale for the benchmarks: form pages (about 1700x2200
+// px), ~13 boxes per page in 3 classes plus Roboflow's "none" category, written in Python
+// json.dump's style
 // (", " and ": " separators, floats in shortest round-trip form), and detections for the evaluator.
 #include <charconv>
 #include <cmath>
@@ -14,13 +15,15 @@
 namespace bench {
 
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(const std::string& path) : m_file(std::fopen(path.c_str(), "wb")) {
-        if (!m_file) throw std::runtime_error("cannot write " + path);
+        if (!m_file)
+            throw std::runtime_error("cannot write " + path);
         std::setvbuf(m_file, nullptr, _IOFBF, 1 << 20);
     }
     ~JsonWriter() {
-        if (m_file) std::fclose(m_file);
+        if (m_file)
+            std::fclose(m_file);
     }
     JsonWriter& raw(const char* s) {
         std::fputs(s, m_file);
@@ -30,7 +33,8 @@ public:
         char buf[32];
         const auto r = std::to_chars(buf, buf + sizeof buf, v);
         std::fwrite(buf, 1, static_cast<std::size_t>(r.ptr - buf), m_file);
-        if (v == static_cast<double>(static_cast<std::int64_t>(v)) && std::fabs(v) < 1e15) std::fputs(".0", m_file);
+        if (v == static_cast<double>(static_cast<std::int64_t>(v)) && std::fabs(v) < 1e15)
+            std::fputs(".0", m_file);
         return *this;
     }
     JsonWriter& integer(std::int64_t v) {
@@ -44,7 +48,7 @@ public:
         return static_cast<std::uint64_t>(size);
     }
 
-private:
+  private:
     std::FILE* m_file;
 };
 
@@ -53,7 +57,8 @@ struct SynthBox {
     int category;
 };
 
-/// Boxes of one form page, drawn from `rng`: text fields (wide), checkboxes (small squares), signatures.
+/// Boxes of one form page, drawn from `rng`: text fields (wide), checkboxes (small squares),
+/// signatures.
 inline std::vector<SynthBox> synthPage(std::mt19937_64& rng, int width, int height, int count) {
     std::vector<SynthBox> out;
     std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -69,28 +74,40 @@ inline std::vector<SynthBox> synthPage(std::mt19937_64& rng, int width, int heig
 }
 
 inline int synthCount(std::mt19937_64& rng, std::uint64_t boxesLeft, std::uint64_t imagesLeft) {
-    if (imagesLeft <= 1) return static_cast<int>(boxesLeft);
+    if (imagesLeft <= 1)
+        return static_cast<int>(boxesLeft);
     const std::uint64_t mean2 = 2 * boxesLeft / imagesLeft;
     return static_cast<int>(rng() % (mean2 + 1));
 }
 
 /// Writes a COCO annotation file; returns its size in bytes.
-inline std::uint64_t writeSynthCoco(const std::string& path, std::uint64_t images, std::uint64_t boxes,
-                                    std::uint64_t seed) {
+inline std::uint64_t writeSynthCoco(const std::string& path, std::uint64_t images,
+                                    std::uint64_t boxes, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     JsonWriter w(path);
-    w.raw("{\"info\": {\"description\": \"synthetic CommonForms-size annotations\", \"version\": \"1.0\"}, "
-          "\"licenses\": [], \"categories\": [{\"id\": 0, \"name\": \"form-fields\", \"supercategory\": \"none\"}, "
-          "{\"id\": 1, \"name\": \"TextBox\", \"supercategory\": \"form-fields\"}, {\"id\": 2, \"name\": "
-          "\"ChoiceButton\", \"supercategory\": \"form-fields\"}, {\"id\": 3, \"name\": \"Signature\", "
-          "\"supercategory\": \"form-fields\"}], \"images\": [");
+    w.raw(
+        "{\"info\": {\"description\": \"synthetic CommonForms-size annotations\", \"version\": "
+        "\"1.0\"}, "
+        "\"licenses\": [], \"categories\": [{\"id\": 0, \"name\": \"form-fields\", "
+        "\"supercategory\": \"none\"}, "
+        "{\"id\": 1, \"name\": \"TextBox\", \"supercategory\": \"form-fields\"}, {\"id\": 2, "
+        "\"name\": "
+        "\"ChoiceButton\", \"supercategory\": \"form-fields\"}, {\"id\": 3, \"name\": "
+        "\"Signature\", "
+        "\"supercategory\": \"form-fields\"}], \"images\": [");
     std::vector<std::pair<int, int>> sizes(images);
     for (std::uint64_t i = 0; i < images; ++i) {
         sizes[i] = {1275 + static_cast<int>(rng() % 426), 1650 + static_cast<int>(rng() % 551)};
         char name[32];
         std::snprintf(name, sizeof name, "%010llu.png", static_cast<unsigned long long>(i));
-        w.raw(i ? ", {\"id\": " : "{\"id\": ").integer(static_cast<std::int64_t>(i)).raw(", \"file_name\": \"")
-            .raw(name).raw("\", \"width\": ").integer(sizes[i].first).raw(", \"height\": ").integer(sizes[i].second)
+        w.raw(i ? ", {\"id\": " : "{\"id\": ")
+            .integer(static_cast<std::int64_t>(i))
+            .raw(", \"file_name\": \"")
+            .raw(name)
+            .raw("\", \"width\": ")
+            .integer(sizes[i].first)
+            .raw(", \"height\": ")
+            .integer(sizes[i].second)
             .raw("}");
     }
     w.raw("], \"annotations\": [");
@@ -98,10 +115,23 @@ inline std::uint64_t writeSynthCoco(const std::string& path, std::uint64_t image
     for (std::uint64_t i = 0; i < images; ++i) {
         const int n = synthCount(rng, left, images - i);
         for (const SynthBox& b : synthPage(rng, sizes[i].first, sizes[i].second, n)) {
-            w.raw(id ? ", {\"id\": " : "{\"id\": ").integer(static_cast<std::int64_t>(id)).raw(", \"image_id\": ")
-                .integer(static_cast<std::int64_t>(i)).raw(", \"category_id\": ").integer(b.category)
-                .raw(", \"bbox\": [").num(b.x).raw(", ").num(b.y).raw(", ").num(b.w).raw(", ").num(b.h)
-                .raw("], \"area\": ").num(b.w * b.h).raw(", \"segmentation\": [], \"iscrowd\": 0}");
+            w.raw(id ? ", {\"id\": " : "{\"id\": ")
+                .integer(static_cast<std::int64_t>(id))
+                .raw(", \"image_id\": ")
+                .integer(static_cast<std::int64_t>(i))
+                .raw(", \"category_id\": ")
+                .integer(b.category)
+                .raw(", \"bbox\": [")
+                .num(b.x)
+                .raw(", ")
+                .num(b.y)
+                .raw(", ")
+                .num(b.w)
+                .raw(", ")
+                .num(b.h)
+                .raw("], \"area\": ")
+                .num(b.w * b.h)
+                .raw(", \"segmentation\": [], \"iscrowd\": 0}");
             ++id;
         }
         left -= static_cast<std::uint64_t>(n);

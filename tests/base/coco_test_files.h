@@ -24,8 +24,10 @@ inline std::vector<studio::Problem> matching(const std::vector<studio::Problem>&
     for (const auto& p : problems) {
         const std::string all = p.toString();
         bool ok = true;
-        for (const auto& n : needles) ok = ok && all.find(n) != std::string::npos;
-        if (ok) out.push_back(p);
+        for (const auto& n : needles)
+            ok = ok && all.find(n) != std::string::npos;
+        if (ok)
+            out.push_back(p);
     }
     return out;
 }
@@ -34,7 +36,8 @@ inline std::vector<studio::Problem> matching(const std::vector<studio::Problem>&
 inline void writePngHeader(const std::string& path, std::uint32_t w, std::uint32_t h) {
     std::string b("\x89PNG\r\n\x1a\n", 8);
     auto be32 = [&](std::uint32_t v) {
-        for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<char>((v >> s) & 0xFF));
+        for (int s = 24; s >= 0; s -= 8)
+            b.push_back(static_cast<char>((v >> s) & 0xFF));
     };
     be32(13);
     b += "IHDR";
@@ -46,7 +49,8 @@ inline void writePngHeader(const std::string& path, std::uint32_t w, std::uint32
 }
 
 /// A JPEG with an optional EXIF orientation (APP1) and a baseline frame header for w x h.
-inline void writeJpegHeader(const std::string& path, std::uint32_t w, std::uint32_t h, int orientation = 0) {
+inline void writeJpegHeader(const std::string& path, std::uint32_t w, std::uint32_t h,
+                            int orientation = 0) {
     std::string b("\xFF\xD8", 2);
     b += std::string("\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18);
     if (orientation) {
@@ -72,7 +76,8 @@ inline void writeJpegHeader(const std::string& path, std::uint32_t w, std::uint3
 
 inline std::string joined(const std::vector<studio::Problem>& problems) {
     std::string s;
-    for (const auto& p : problems) s += (p.severity == studio::Severity::Error ? "E " : "W ") + p.toString() + "\n";
+    for (const auto& p : problems)
+        s += (p.severity == studio::Severity::Error ? "E " : "W ") + p.toString() + "\n";
     return s;
 }
 

@@ -1,6 +1,7 @@
-// The evaluator against numbers produced by cocoapi's own cocoeval.py (and rfdetr's extended metrics) on
-// generated cases: exact-threshold IoUs, area-range edges, score ties, crowds, annotation id 0, repeated
-// ids, more detections than maxDets, rfdetr's maxDets [1, 10, 500]. See tests/data/coco_eval/README.md.
+// The evaluator against numbers produced by cocoapi's own cocoeval.py (and rfdetr's extended
+// metrics) on generated cases: exact-threshold IoUs, area-range edges, score ties, crowds,
+// annotation id 0, repeated ids, more detections than maxDets, rfdetr's maxDets [1, 10, 500]. See
+// tests/data/coco_eval/README.md.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -24,10 +25,12 @@ class TstCocoEvalGolden : public QObject {
     json m_cases;
 
     static void near(double a, double b, double tol, const std::string& what) {
-        QVERIFY2(std::fabs(a - b) <= tol, (what + ": got " + std::to_string(a) + ", pycocotools " + std::to_string(b)).c_str());
+        QVERIFY2(
+            std::fabs(a - b) <= tol,
+            (what + ": got " + std::to_string(a) + ", pycocotools " + std::to_string(b)).c_str());
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         std::ifstream f(std::string(STUDIO_TEST_DATA_DIR) + "/coco_eval/cases.json");
         QVERIFY(f.good());
@@ -51,20 +54,24 @@ private slots:
         std::vector<Detection> dets;
         for (const json& d : c["detections"]) {
             const auto& b = d["bbox"];
-            dets.push_back({d["image_id"].get<std::int64_t>(), d["category_id"].get<std::int64_t>(), b[0].get<double>(),
-                            b[1].get<double>(), b[2].get<double>(), b[3].get<double>(), d["score"].get<double>()});
+            dets.push_back({d["image_id"].get<std::int64_t>(), d["category_id"].get<std::int64_t>(),
+                            b[0].get<double>(), b[1].get<double>(), b[2].get<double>(),
+                            b[3].get<double>(), d["score"].get<double>()});
         }
         EvalParams params;
         params.maxDets = c["max_dets"].get<std::vector<int>>();
         const EvalResult r = CocoEvaluator(gt).evaluate(dets, params);
         const json& e = c["expected"];
-        for (std::size_t i = 0; i < 12; ++i) near(r.stats[i], e["stats"][i].get<double>(), 1e-12, "stats[" + std::to_string(i) + "]");
+        for (std::size_t i = 0; i < 12; ++i)
+            near(r.stats[i], e["stats"][i].get<double>(), 1e-12,
+                 "stats[" + std::to_string(i) + "]");
         for (std::size_t k = 0; k < r.numK(); ++k)
-            near(r.perClassAP[k], e["per_class"][std::to_string(r.categoryIds[k])].get<double>(), 1e-12,
-                 "per-class AP of category " + std::to_string(r.categoryIds[k]));
+            near(r.perClassAP[k], e["per_class"][std::to_string(r.categoryIds[k])].get<double>(),
+                 1e-12, "per-class AP of category " + std::to_string(r.categoryIds[k]));
         const auto& recall = e["recall"];
         QCOMPARE(recall.size(), r.recall.size());
-        for (std::size_t i = 0; i < r.recall.size(); ++i) near(r.recall[i], recall[i].get<double>(), 1e-12, "recall[" + std::to_string(i) + "]");
+        for (std::size_t i = 0; i < r.recall.size(); ++i)
+            near(r.recall[i], recall[i].get<double>(), 1e-12, "recall[" + std::to_string(i) + "]");
         const auto& digest = e["precision_digest"];
         std::size_t n = 0;
         for (std::size_t k = 0; k < r.numK(); ++k)
@@ -72,25 +79,32 @@ private slots:
                 for (std::size_t m = 0; m < r.numM(); ++m, ++n) {
                     std::vector<double> slice;
                     for (std::size_t t = 0; t < r.numT(); ++t)
-                        for (std::size_t ri = 0; ri < r.numR(); ++ri) slice.push_back(r.precisionAt(t, ri, k, a, m));
-                    near(npcompat::mean(slice), digest[n].get<double>(), 1e-9, "precision digest " + std::to_string(n));
+                        for (std::size_t ri = 0; ri < r.numR(); ++ri)
+                            slice.push_back(r.precisionAt(t, ri, k, a, m));
+                    near(npcompat::mean(slice), digest[n].get<double>(), 1e-9,
+                         "precision digest " + std::to_string(n));
                 }
         // rfdetr's results.json metrics.
         const json ext = extendedMetricsToJson(computeExtendedMetrics(r, gt.categories()));
         const json& ee = e["extended"];
         QCOMPARE(ext["class_map"].size(), ee["class_map"].size());
         for (std::size_t i = 0; i < ee["class_map"].size(); ++i) {
-            QCOMPARE(ext["class_map"][i]["class"].get<std::string>(), ee["class_map"][i]["class"].get<std::string>());
+            QCOMPARE(ext["class_map"][i]["class"].get<std::string>(),
+                     ee["class_map"][i]["class"].get<std::string>());
             for (const char* key : {"map@50:95", "map@50", "precision", "recall", "f1_score"})
-                near(ext["class_map"][i][key].get<double>(), ee["class_map"][i][key].get<double>(), 1e-12,
-                     std::string("extended ") + key + " of " + ee["class_map"][i]["class"].get<std::string>());
+                near(ext["class_map"][i][key].get<double>(), ee["class_map"][i][key].get<double>(),
+                     1e-12,
+                     std::string("extended ") + key + " of " +
+                         ee["class_map"][i]["class"].get<std::string>());
         }
         for (const char* key : {"map", "precision", "recall", "f1_score"})
-            near(ext[key].get<double>(), ee[key].get<double>(), 1e-12, std::string("extended ") + key);
+            near(ext[key].get<double>(), ee[key].get<double>(), 1e-12,
+                 std::string("extended ") + key);
         // The printed summary, line for line (pycocotools prints it only for the standard maxDets).
         if (!e["summary_lines"].empty()) {
             std::string expected;
-            for (const auto& l : e["summary_lines"]) expected += l.get<std::string>() + "\n";
+            for (const auto& l : e["summary_lines"])
+                expected += l.get<std::string>() + "\n";
             QCOMPARE(r.summaryText(), expected);
         }
     }

@@ -1,4 +1,5 @@
-// `rfdetr-train validate-dataset` through its function: exit codes, text and JSON output, usage errors.
+// `rfdetr-train validate-dataset` through its function: exit codes, text and JSON output, usage
+// errors.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -19,12 +20,16 @@ class TstValidateDatasetCli : public QObject {
         const std::string root = m_tmp.filePath(broken ? "broken" : "good").toStdString();
         for (const char* split : {"train", "valid", "test"}) {
             const std::string dir = root + "/" + split;
-            std::string anns = R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 30, 10], "area": 300, "iscrowd": 0}])";
+            std::string anns =
+                R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 30, 10], "area": 300, "iscrowd": 0}])";
             if (broken && std::string(split) == "valid")
-                anns = R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, -30, 10], "area": 300, "iscrowd": 0}])";
-            coco_test::writeText(dir + "/_annotations.coco.json",
-                                 R"({"images": [{"id": 1, "file_name": "a.png", "width": 64, "height": 48}], "annotations": )" + anns +
-                                     R"(, "categories": [{"id": 0, "name": "forms", "supercategory": "none"}, {"id": 1, "name": "Text", "supercategory": "forms"}]})");
+                anns =
+                    R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, -30, 10], "area": 300, "iscrowd": 0}])";
+            coco_test::writeText(
+                dir + "/_annotations.coco.json",
+                R"({"images": [{"id": 1, "file_name": "a.png", "width": 64, "height": 48}], "annotations": )" +
+                    anns +
+                    R"(, "categories": [{"id": 0, "name": "forms", "supercategory": "none"}, {"id": 1, "name": "Text", "supercategory": "forms"}]})");
             coco_test::writePngHeader(dir + "/a.png", 64, 48);
         }
         return root;
@@ -37,12 +42,13 @@ class TstValidateDatasetCli : public QObject {
         return code;
     }
 
-private slots:
+  private slots:
     void goodDatasetExitsZeroWithSummary() {
         std::string out, err;
         QCOMPARE(run({dataset(false)}, &out, &err), 0);
         QVERIFY2(out.find("Classes (1): Text (id 1)") != std::string::npos, out.c_str());
-        QVERIFY2(out.find("train") != std::string::npos && out.find("OK.") != std::string::npos, out.c_str());
+        QVERIFY2(out.find("train") != std::string::npos && out.find("OK.") != std::string::npos,
+                 out.c_str());
         QVERIFY2(err.find("checking train images: 1/1") != std::string::npos, err.c_str());
         QCOMPARE(run({dataset(false), "--quiet"}, &out, &err), 0);
         QVERIFY(err.empty());
@@ -52,18 +58,23 @@ private slots:
         std::string out, err;
         QCOMPARE(run({dataset(true), "--quiet"}, &out, &err), 1);
         QVERIFY2(out.find("error: ") != std::string::npos, out.c_str());
-        QVERIFY2(out.find("valid/_annotations.coco.json: annotation id 1") != std::string::npos, out.c_str());
+        QVERIFY2(out.find("valid/_annotations.coco.json: annotation id 1") != std::string::npos,
+                 out.c_str());
         QVERIFY2(out.find("FAILED: 1 error(s)") != std::string::npos, out.c_str());
     }
 
     void jsonOutput() {
         std::string out, err;
-        QCOMPARE(run({dataset(true), "--json", "--no-image-check", "--num-queries", "100", "--quiet"}, &out, &err), 1);
+        QCOMPARE(
+            run({dataset(true), "--json", "--no-image-check", "--num-queries", "100", "--quiet"},
+                &out, &err),
+            1);
         const auto j = nlohmann::json::parse(out);
         QCOMPARE(j["ok"].get<bool>(), false);
         QCOMPARE(j["errors"].get<int>(), 1);
         QCOMPARE(j["problems"][0]["severity"].get<std::string>(), std::string("error"));
-        QVERIFY(j["problems"][0]["field"].get<std::string>().find("annotation id 1") != std::string::npos);
+        QVERIFY(j["problems"][0]["field"].get<std::string>().find("annotation id 1") !=
+                std::string::npos);
         QCOMPARE(j["classes"]["num_logits"].get<int>(), 2);
         QCOMPARE(j["splits"][1]["name"].get<std::string>(), std::string("valid"));
         QCOMPARE(j["splits"][1]["image_files"]["checked"].get<bool>(), false);

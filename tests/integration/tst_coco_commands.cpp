@@ -1,4 +1,5 @@
-// validate-dataset and evaluate run as users run them: the real rfdetr-train binary, exit codes, JSON.
+// validate-dataset and evaluate run as users run them: the real rfdetr-train binary, exit codes,
+// JSON.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -33,7 +34,8 @@ void write(const QString& path, const std::string& text) {
 void writePng(const QString& path, unsigned w, unsigned h) {
     std::string b("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
     for (unsigned v : {w, h})
-        for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<char>((v >> s) & 0xFF));
+        for (int s = 24; s >= 0; s -= 8)
+            b.push_back(static_cast<char>((v >> s) & 0xFF));
     b += std::string("\x08\x02\0\0\0\0\0\0\0", 9);
     write(path, b);
 }
@@ -48,7 +50,7 @@ class TstCocoCommands : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
 
-private slots:
+  private slots:
     void validateDataset() {
         const QString root = m_dir.filePath("ds");
         for (const char* split : {"train", "valid", "test"}) {
@@ -63,7 +65,9 @@ private slots:
         QFile::remove(root + "/valid/a.png");
         r = run({"validate-dataset", root, "--quiet"});
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.out.contains("valid/_annotations.coco.json: image id 1 (a.png): the image file is missing"), r.out.constData());
+        QVERIFY2(r.out.contains(
+                     "valid/_annotations.coco.json: image id 1 (a.png): the image file is missing"),
+                 r.out.constData());
         QCOMPARE(run({"validate-dataset"}).exitCode, 2);
     }
 

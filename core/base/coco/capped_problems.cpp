@@ -4,10 +4,12 @@ namespace studio {
 
 void CappedProblems::add(const std::string& kind, Problem p) {
     auto [it, inserted] = m_kinds.try_emplace(kind);
-    if (inserted) m_order.push_back(kind);
+    if (inserted)
+        m_order.push_back(kind);
     Kind& k = it->second;
     ++k.count;
-    if (k.count <= m_max) m_kept.push_back(p);
+    if (k.count <= m_max)
+        m_kept.push_back(p);
     k.last = std::move(p);
 }
 
@@ -20,13 +22,15 @@ void CappedProblems::appendTo(std::vector<Problem>& out) const {
     out.insert(out.end(), m_kept.begin(), m_kept.end());
     for (const auto& name : m_order) {
         const Kind& k = m_kinds.at(name);
-        if (k.count <= m_max) continue;
+        if (k.count <= m_max)
+            continue;
         Problem p = k.last;
         const auto colon = p.field.find(": ");
-        if (colon != std::string::npos) p.field.resize(colon);  // the file, without the record
+        if (colon != std::string::npos)
+            p.field.resize(colon);  // the file, without the record
         p.value.clear();
-        p.message = "and " + std::to_string(k.count - m_max) + " more like the above (" + std::to_string(k.count) +
-                    " in all): " + p.message;
+        p.message = "and " + std::to_string(k.count - m_max) + " more like the above (" +
+                    std::to_string(k.count) + " in all): " + p.message;
         out.push_back(std::move(p));
     }
 }

@@ -1,9 +1,9 @@
 #pragma once
-// A COCO dataset folder in the layout rfdetr reads (its "roboflow" format): <root>/train, valid and test,
-// each holding _annotations.coco.json and the images it names. Classes follow rfdetr's convention:
-// categories whose supercategory is "none" (Roboflow's dataset-level category) are not classes, the class
-// names are the other categories' names, and labels are the raw category ids used as logit indices, so the
-// classification head has max category id + 1 logits.
+// A COCO dataset folder in the layout rfdetr reads (its "roboflow" format): <root>/train, valid and
+// test, each holding _annotations.coco.json and the images it names. Classes follow rfdetr's
+// convention: categories whose supercategory is "none" (Roboflow's dataset-level category) are not
+// classes, the class names are the other categories' names, and labels are the raw category ids
+// used as logit indices, so the classification head has max category id + 1 logits.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,9 +19,10 @@ inline constexpr const char* kCocoSplitNames[] = {"train", "valid", "test"};
 
 /// The classes a dataset gives the model (rfdetr's convention, see above).
 struct ClassList {
-    std::vector<CocoCategory> classes;  // categories whose supercategory is not "none", in file order
-    std::vector<std::string> names;     // their names: rfdetr's class_names
-    int numLogits = 0;                  // max class category id + 1 (0 without classes)
+    std::vector<CocoCategory>
+        classes;                     // categories whose supercategory is not "none", in file order
+    std::vector<std::string> names;  // their names: rfdetr's class_names
+    int numLogits = 0;               // max class category id + 1 (0 without classes)
 
     /// Name of the class with this category id, if it is a class.
     std::optional<std::string> nameOf(std::int64_t categoryId) const;
@@ -39,13 +40,14 @@ struct CocoSplit {
 };
 
 class CocoDataset {
-public:
-    /// Opens `root` and loads the splits that have an annotation file. Each file's problems and missing
-    /// train/valid splits are appended to `problems` (errors) and a missing test split (warning); throws
-    /// std::runtime_error when `root` is not a readable folder. Any thread.
+  public:
+    /// Opens `root` and loads the splits that have an annotation file. Each file's problems and
+    /// missing train/valid splits are appended to `problems` (errors) and a missing test split
+    /// (warning); throws std::runtime_error when `root` is not a readable folder. Any thread.
     static CocoDataset open(const std::string& root, std::vector<Problem>* problems = nullptr,
                             const CocoLoadOptions& options = {});
-    /// True when `root` looks like this layout (train/_annotations.coco.json exists), as rfdetr tests it.
+    /// True when `root` looks like this layout (train/_annotations.coco.json exists), as rfdetr
+    /// tests it.
     static bool looksLikeCocoDataset(const std::string& root);
 
     const std::string& root() const { return m_root; }
@@ -55,7 +57,7 @@ public:
     /// Classes from the train split's categories (empty without a train split).
     const ClassList& classes() const { return m_classes; }
 
-private:
+  private:
     std::string m_root;
     std::vector<CocoSplit> m_splits;
     ClassList m_classes;

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <string_view>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -21,12 +21,14 @@ namespace {
 
 using json = CocoJson;
 
-/// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from` - 1.
+/// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from`
+/// - 1.
 std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
     constexpr std::size_t kWindow = std::size_t(4) << 20;
     std::vector<char> buf(kWindow);
     const ssize_t n = ::pread(fd, buf.data(), kWindow, static_cast<off_t>(from));
-    if (n <= 0) return 0;
+    if (n <= 0)
+        return 0;
     bool afterComma = false;
     for (ssize_t i = 0; i < n; ++i) {
         const char c = buf[static_cast<std::size_t>(i)];
@@ -42,21 +44,27 @@ std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
     return 0;
 }
 
-/// The parser reports an error after reading the whole offending token, sometimes one byte more (numbers
-/// end on the next byte). Point at the token's first byte instead, as Python does, when the file confirms it.
+/// The parser reports an error after reading the whole offending token, sometimes one byte more
+/// (numbers end on the next byte). Point at the token's first byte instead, as Python does, when
+/// the file confirms it.
 std::uint64_t tokenStart(const std::string& path, std::uint64_t last, const std::string& token) {
-    if (token.empty() || token.size() > 4096) return last;
-    // Single-character tokens pile up in the parser's token text ("2,," for an unexpected second comma):
-    // then the last byte read is the culprit.
-    if (std::string_view(",:[]{}").find(token.back()) != std::string_view::npos) return last;
+    if (token.empty() || token.size() > 4096)
+        return last;
+    // Single-character tokens pile up in the parser's token text ("2,," for an unexpected second
+    // comma): then the last byte read is the culprit.
+    if (std::string_view(",:[]{}").find(token.back()) != std::string_view::npos)
+        return last;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return last;
+    if (fd < 0)
+        return last;
     std::string bytes(token.size(), '\0');
     std::uint64_t found = last;
     for (std::uint64_t back = 0; back <= 1; ++back) {
-        if (last + 1 < token.size() + back) break;
+        if (last + 1 < token.size() + back)
+            break;
         const std::uint64_t start = last + 1 - token.size() - back;
-        if (::pread(fd, &bytes[0], bytes.size(), static_cast<off_t>(start)) == static_cast<ssize_t>(bytes.size()) &&
+        if (::pread(fd, &bytes[0], bytes.size(), static_cast<off_t>(start)) ==
+                static_cast<ssize_t>(bytes.size()) &&
             bytes == token) {
             found = start;
             break;
@@ -74,8 +82,8 @@ struct Speculation {
     std::thread thread;
 };
 
-void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates, std::size_t index,
-                    std::size_t bufferBytes, Speculation* spec) {
+void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates,
+                    std::size_t index, std::size_t bufferBytes, Speculation* spec) {
     try {
         JsonByteSource source(path, candidates[index], bufferBytes);
         source.inject("[");
@@ -97,7 +105,8 @@ void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& c
     } catch (...) {
         spec->end = Speculation::End::Failed;
     }
-    if (spec->end == Speculation::End::Failed) spec->output.reset();
+    if (spec->end == Speculation::End::Failed)
+        spec->output.reset();
 }
 
 void appendOutput(ParseOutput& into, ParseOutput&& part) {
@@ -108,18 +117,24 @@ void appendOutput(ParseOutput& into, ParseOutput&& part) {
         into.images.push_back(im);
     }
     into.boxes.append(std::move(part.boxes));
-    for (auto& c : part.categories) into.categories.push_back(std::move(c));
+    for (auto& c : part.categories)
+        into.categories.push_back(std::move(c));
     into.issues.append(part.issues, into.elements);
-    for (int s = 0; s < kSectionCount; ++s) into.elements[s] += part.elements[s];
+    for (int s = 0; s < kSectionCount; ++s)
+        into.elements[s] += part.elements[s];
 }
 
-std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size, int threads) {
+std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size,
+                                            int threads) {
     std::vector<std::uint64_t> out;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return out;
+    if (fd < 0)
+        return out;
     for (int i = 1; i < threads; ++i) {
-        const std::uint64_t at = findBoundary(fd, size / static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(i), size);
-        if (at != 0 && (out.empty() || at > out.back())) out.push_back(at);
+        const std::uint64_t at = findBoundary(
+            fd, size / static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(i), size);
+        if (at != 0 && (out.empty() || at > out.back()))
+            out.push_back(at);
     }
     ::close(fd);
     return out;
@@ -131,14 +146,17 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
-    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a folder, not a JSON file");
+    if (S_ISDIR(st.st_mode))
+        throw std::runtime_error(path + ": is a folder, not a JSON file");
     const auto size = static_cast<std::uint64_t>(st.st_size);
 
-    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    int threads = options.threads > 0 ? options.threads
+                                      : static_cast<int>(std::thread::hardware_concurrency());
     const std::uint64_t perThread = std::max<std::uint64_t>(options.minBytesPerThread, 1);
-    threads = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(threads, size / perThread)));
-    const std::vector<std::uint64_t> candidates = threads > 1 ? chooseCandidates(path, size, threads)
-                                                              : std::vector<std::uint64_t>{};
+    threads = static_cast<int>(
+        std::max<std::uint64_t>(1, std::min<std::uint64_t>(threads, size / perThread)));
+    const std::vector<std::uint64_t> candidates =
+        threads > 1 ? chooseCandidates(path, size, threads) : std::vector<std::uint64_t>{};
 
     ParseResult result;
     result.threadsUsed = 1 + static_cast<int>(candidates.size());
@@ -147,7 +165,8 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
         std::vector<Speculation>& s;
         ~Joiner() {
             for (auto& x : s)
-                if (x.thread.joinable()) x.thread.join();
+                if (x.thread.joinable())
+                    x.thread.join();
         }
     } joiner{specs};
     for (std::size_t i = 0; i < specs.size(); ++i)
@@ -164,8 +183,10 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
         std::size_t j = k;
         bool toSectionEnd = false;
         while (true) {
-            if (specs[j].thread.joinable()) specs[j].thread.join();
-            if (specs[j].end == Speculation::End::Failed) break;
+            if (specs[j].thread.joinable())
+                specs[j].thread.join();
+            if (specs[j].end == Speculation::End::Failed)
+                break;
             chain.push_back(j);
             if (specs[j].end == Speculation::End::AtSectionEnd) {
                 toSectionEnd = true;
@@ -173,7 +194,8 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
             }
             j = specs[j].nextCandidate;
         }
-        if (chain.empty()) return true;  // the guess at k failed: read on from here ourselves
+        if (chain.empty())
+            return true;  // the guess at k failed: read on from here ourselves
         handler.abandonCurrentElement();
         if (toSectionEnd) {
             source.inject("}");
@@ -184,18 +206,23 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
             source.seek(candidates[j]);
             handler.setNextCandidate(j + 1);
         }
-        for (std::size_t c : chain) segments.push_back(std::move(specs[c].output));
+        for (std::size_t c : chain)
+            segments.push_back(std::move(specs[c].output));
         result.guessesUsed += static_cast<int>(chain.size());
         segments.push_back(std::make_unique<ParseOutput>());
         handler.switchOutput(segments.back().get());
         return true;
     });
-    const bool ok = json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, true);
+    const bool ok =
+        json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, true);
 
     result.end = handler.end();
-    if (ok) result.end.kind = ParseEnd::Kind::Complete;
-    for (int s = 0; s < kSectionCount; ++s) result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
-    if (result.end.kind == ParseEnd::Kind::SyntaxError || result.end.kind == ParseEnd::Kind::ReadError) {
+    if (ok)
+        result.end.kind = ParseEnd::Kind::Complete;
+    for (int s = 0; s < kSectionCount; ++s)
+        result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
+    if (result.end.kind == ParseEnd::Kind::SyntaxError ||
+        result.end.kind == ParseEnd::Kind::ReadError) {
         result.end.offset = tokenStart(path, result.end.offset, result.end.lastToken);
         const TextPosition pos = textPositionOf(path, result.end.offset);
         result.line = pos.line;
@@ -203,7 +230,8 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     }
     result.output = std::move(*segments.front());
     for (std::size_t i = 1; i < segments.size(); ++i)
-        if (segments[i]) appendOutput(result.output, std::move(*segments[i]));
+        if (segments[i])
+            appendOutput(result.output, std::move(*segments[i]));
     return result;
 }
 

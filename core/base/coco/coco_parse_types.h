@@ -30,19 +30,20 @@ struct ParsedBox {
     std::int64_t imageId = 0;
 };
 
-/// Pages mapped straight from the kernel: freeing one gives the memory back at once (glibc keeps freed
-/// heap chunks resident), so the index build can release parse storage while it fills the index.
+/// Pages mapped straight from the kernel: freeing one gives the memory back at once (glibc keeps
+/// freed heap chunks resident), so the index build can release parse storage while it fills the
+/// index.
 struct MappedDeleter {
     std::size_t bytes = 0;
     void operator()(void* p) const;
 };
 void* mapPages(std::size_t bytes);  // throws std::bad_alloc
 
-/// Append-only storage in chunks of kChunkSize trivially copyable elements; chunks can be moved between
-/// buffers and released one by one.
+/// Append-only storage in chunks of kChunkSize trivially copyable elements; chunks can be moved
+/// between buffers and released one by one.
 template <typename T>
 class ChunkedBuffer {
-public:
+  public:
     static constexpr std::size_t kChunkSize = std::size_t(1) << 16;
     struct Chunk {
         std::unique_ptr<T, MappedDeleter> data;
@@ -52,15 +53,17 @@ public:
     T& emplaceBack() {
         if (m_chunks.empty() || m_chunks.back().size == kChunkSize) {
             const std::size_t bytes = kChunkSize * sizeof(T);
-            m_chunks.push_back(Chunk{std::unique_ptr<T, MappedDeleter>(static_cast<T*>(mapPages(bytes)),
-                                                                      MappedDeleter{bytes}), 0});
+            m_chunks.push_back(Chunk{std::unique_ptr<T, MappedDeleter>(
+                                         static_cast<T*>(mapPages(bytes)), MappedDeleter{bytes}),
+                                     0});
         }
         ++m_size;
         Chunk& c = m_chunks.back();
         return *new (c.data.get() + c.size++) T();
     }
     void append(ChunkedBuffer&& other) {
-        for (auto& c : other.m_chunks) m_chunks.push_back(std::move(c));
+        for (auto& c : other.m_chunks)
+            m_chunks.push_back(std::move(c));
         m_size += other.m_size;
         other.m_chunks.clear();
         other.m_size = 0;
@@ -68,7 +71,7 @@ public:
     std::size_t size() const { return m_size; }
     std::vector<Chunk>& chunks() { return m_chunks; }
 
-private:
+  private:
     std::vector<Chunk> m_chunks;
     std::size_t m_size = 0;
 };
@@ -96,7 +99,7 @@ constexpr int kIssueKindCount = static_cast<int>(IssueKind::Count_);
 struct ParseIssue {
     IssueKind kind{};
     Section section = Section::None;
-    std::uint64_t element = 0;      // index in the section's array (file order)
+    std::uint64_t element = 0;       // index in the section's array (file order)
     std::optional<std::int64_t> id;  // the record's id when known
     std::string field;               // the JSON key concerned
     std::string value;               // the offending value as text
@@ -104,16 +107,17 @@ struct ParseIssue {
 
 /// Issues, keeping the first kMaxListed of each kind and counting all of them.
 class IssueLog {
-public:
+  public:
     static constexpr std::size_t kMaxListed = 20;
     void add(ParseIssue issue);
     /// Appends `other`, shifting its element indices by `elementOffset[section]`.
-    void append(const IssueLog& other, const std::array<std::uint64_t, kSectionCount>& elementOffset);
+    void append(const IssueLog& other,
+                const std::array<std::uint64_t, kSectionCount>& elementOffset);
     const std::vector<ParseIssue>& listed() const { return m_listed; }
     std::uint64_t count(IssueKind k) const { return m_counts[static_cast<int>(k)]; }
     std::uint64_t listedCount(IssueKind k) const { return m_listedCounts[static_cast<int>(k)]; }
 
-private:
+  private:
     std::vector<ParseIssue> m_listed;
     std::array<std::uint64_t, kIssueKindCount> m_counts{};
     std::array<std::uint64_t, kIssueKindCount> m_listedCounts{};

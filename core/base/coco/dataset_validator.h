@@ -1,7 +1,8 @@
 #pragma once
-// Validates a COCO dataset folder before training (and for `rfdetr-train validate-dataset`): the layout
-// (train/ and valid/ required), every annotation file, every image file, the boxes, and rfdetr's class-id
-// convention. Every problem names its file and record; errors mean training must not start.
+// Validates a COCO dataset folder before training (and for `rfdetr-train validate-dataset`): the
+// layout (train/ and valid/ required), every annotation file, every image file, the boxes, and
+// rfdetr's class-id convention. Every problem names its file and record; errors mean training must
+// not start.
 #include <string>
 #include <vector>
 
@@ -9,11 +10,12 @@
 
 namespace studio {
 
-/// Validates the folder `root`. Never throws for bad data (an unreadable folder is a problem too); may
-/// throw std::bad_alloc. Any thread; uses options.threads threads for the image checks.
+/// Validates the folder `root`. Never throws for bad data (an unreadable folder is a problem too);
+/// may throw std::bad_alloc. Any thread; uses options.threads threads for the image checks.
 DatasetReport validateDataset(const std::string& root, const DatasetCheckOptions& options = {});
 
-/// Validates an opened dataset; `openProblems` are those CocoDataset::open reported (they come first).
+/// Validates an opened dataset; `openProblems` are those CocoDataset::open reported (they come
+/// first).
 DatasetReport validateDataset(const CocoDataset& dataset, const std::vector<Problem>& openProblems,
                               const DatasetCheckOptions& options = {});
 

@@ -24,12 +24,15 @@ struct Failure {
 };
 
 int checkThreads(const DatasetCheckOptions& o) {
-    if (o.threads > 0) return o.threads;
+    if (o.threads > 0)
+        return o.threads;
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     return std::min(32, 4 * hw);
 }
 
-std::string sizeText(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+std::string sizeText(int w, int h) {
+    return std::to_string(w) + "x" + std::to_string(h);
+}
 
 }  // namespace
 
@@ -48,7 +51,8 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
     auto work = [&] {
         while (true) {
             const std::size_t i = next.fetch_add(1);
-            if (i >= n) break;
+            if (i >= n)
+                break;
             const std::string path = (dir / std::string(idx.fileName(i))).string();
             const ImageProbe probe = probeImage(path);
             if (probe.ok) {
@@ -57,17 +61,21 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
                 orientation[i] = static_cast<std::uint8_t>(probe.header.exifOrientation);
             } else {
                 Outcome o = Outcome::Unreadable;
-                if (probe.error.find("No such file") != std::string::npos) o = Outcome::Missing;
-                else if (probe.error.rfind("is ", 0) == 0) o = Outcome::NotImage;
+                if (probe.error.find("No such file") != std::string::npos)
+                    o = Outcome::Missing;
+                else if (probe.error.rfind("is ", 0) == 0)
+                    o = Outcome::NotImage;
                 std::lock_guard<std::mutex> lock(failuresMutex);
                 failures.push_back({i, o, probe.error});
             }
             done.fetch_add(1);
         }
     };
-    const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(checkThreads(options)), std::max<std::size_t>(n, 1)));
+    const int threads = static_cast<int>(std::min<std::size_t>(
+        static_cast<std::size_t>(checkThreads(options)), std::max<std::size_t>(n, 1)));
     std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(work);
     if (options.progress && !pool.empty()) {
         // The calling thread reports progress while the pool works, then joins in.
         while (done.load() < n && next.load() < n) {
@@ -76,12 +84,16 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
         }
     }
     work();
-    for (auto& t : pool) t.join();
-    if (options.progress) options.progress(split.name, n, n);
+    for (auto& t : pool)
+        t.join();
+    if (options.progress)
+        options.progress(split.name, n, n);
 
-    std::sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) { return a.image < b.image; });
+    std::sort(failures.begin(), failures.end(),
+              [](const Failure& a, const Failure& b) { return a.image < b.image; });
     auto field = [&](std::size_t i) {
-        return split.annotationFile + ": image id " + std::to_string(idx.imageId(i)) + " (" + std::string(idx.fileName(i)) + ")";
+        return split.annotationFile + ": image id " + std::to_string(idx.imageId(i)) + " (" +
+               std::string(idx.fileName(i)) + ")";
     };
     stats = ImageFileStats{};
     stats.checked = true;
@@ -90,8 +102,11 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
         switch (f.outcome) {
             case Outcome::Missing:
                 ++stats.missing;
-                p.message = "the image file is missing (" + (dir / std::string(idx.fileName(f.image))).string() + ")";
-                p.fix = "copy the image next to the annotation file, or remove the image and its annotations";
+                p.message = "the image file is missing (" +
+                            (dir / std::string(idx.fileName(f.image))).string() + ")";
+                p.fix =
+                    "copy the image next to the annotation file, or remove the image and its "
+                    "annotations";
                 problems.add("image-missing", std::move(p));
                 break;
             case Outcome::NotImage:
@@ -111,12 +126,15 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
     std::unordered_map<std::string_view, std::size_t> byName;
     byName.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        if (sizes[i].width == 0) continue;
+        if (sizes[i].width == 0)
+            continue;
         const auto [it, fresh] = byName.emplace(idx.fileName(i), i);
         if (!fresh) {
-            problems.add("image-shared-file", {Severity::Warning, field(i), "",
-                         "uses the same file as image id " + std::to_string(idx.imageId(it->second)),
-                         "each image entry should have its own file (a duplicated page counts twice)"});
+            problems.add(
+                "image-shared-file",
+                {Severity::Warning, field(i), "",
+                 "uses the same file as image id " + std::to_string(idx.imageId(it->second)),
+                 "each image entry should have its own file (a duplicated page counts twice)"});
         }
         const int jw = idx.width(i), jh = idx.height(i);
         if (jw <= 0 || jh <= 0 || (jw == sizes[i].width && jh == sizes[i].height)) {
@@ -124,19 +142,25 @@ std::vector<ImageSize> checkImageFiles(const CocoSplit& split, const DatasetChec
             continue;
         }
         if (orientation[i] >= 5 && jw == stored[i].width && jh == stored[i].height) {
-            problems.add("image-exif-rotated", {Severity::Warning, field(i), "",
-                         "is stored " + sizeText(jw, jh) + " with EXIF orientation " + std::to_string(orientation[i]) +
-                         ", so it is decoded as " + sizeText(sizes[i].width, sizes[i].height) +
-                         "; the annotation file gives the stored size",
-                         "make sure the boxes were drawn on the rotated image, or strip the EXIF orientation"});
+            problems.add("image-exif-rotated",
+                         {Severity::Warning, field(i), "",
+                          "is stored " + sizeText(jw, jh) + " with EXIF orientation " +
+                              std::to_string(orientation[i]) + ", so it is decoded as " +
+                              sizeText(sizes[i].width, sizes[i].height) +
+                              "; the annotation file gives the stored size",
+                          "make sure the boxes were drawn on the rotated image, or strip the EXIF "
+                          "orientation"});
             ++stats.ok;
             continue;
         }
         ++stats.sizeMismatches;
-        problems.add("image-size", {Severity::Error, field(i), "",
-                     "the image is " + sizeText(sizes[i].width, sizes[i].height) + " but the annotation file says " +
-                         sizeText(jw, jh) + ": its boxes would land in the wrong place",
-                     "re-export the annotations for the images you have (or restore the original images)"});
+        problems.add(
+            "image-size",
+            {Severity::Error, field(i), "",
+             "the image is " + sizeText(sizes[i].width, sizes[i].height) +
+                 " but the annotation file says " + sizeText(jw, jh) +
+                 ": its boxes would land in the wrong place",
+             "re-export the annotations for the images you have (or restore the original images)"});
     }
     return sizes;
 }

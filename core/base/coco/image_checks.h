@@ -1,6 +1,7 @@
 #pragma once
 // Checks the image files of one split: each exists, is a PNG or JPEG (read from its header, not its
-// name), and has the size the annotation file gives. Runs on several threads (the work is I/O bound).
+// name), and has the size the annotation file gives. Runs on several threads (the work is I/O
+// bound).
 #include <cstdint>
 #include <vector>
 
@@ -10,7 +11,8 @@
 namespace studio {
 
 struct ImageSize {
-    std::int32_t width = 0, height = 0;  // as the loader will decode it (EXIF orientation applied); 0: unknown
+    std::int32_t width = 0,
+                 height = 0;  // as the loader will decode it (EXIF orientation applied); 0: unknown
 };
 
 /// Probes every image of `split`; returns the real sizes (by image position) and fills `stats`.

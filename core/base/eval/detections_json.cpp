@@ -17,28 +17,42 @@ using Json = coco_detail::CocoJson;
 
 /// Depth 1: the array; 2: a detection object; 3: its bbox array.
 class DetectionsHandler {
-public:
-    DetectionsHandler(JsonByteSource* source, const std::string& path, std::vector<Detection>* out, CappedProblems* problems)
+  public:
+    DetectionsHandler(JsonByteSource* source, const std::string& path, std::vector<Detection>* out,
+                      CappedProblems* problems)
         : m_source(source), m_path(path), m_out(out), m_problems(problems) {}
 
     bool null() { return value(false, 0, "null"); }
     bool boolean(bool v) { return value(false, 0, v ? "true" : "false"); }
-    bool number_integer(Json::number_integer_t v) { return value(true, static_cast<double>(v), ""); }
-    bool number_unsigned(Json::number_unsigned_t v) { return value(true, static_cast<double>(v), ""); }
+    bool number_integer(Json::number_integer_t v) {
+        return value(true, static_cast<double>(v), "");
+    }
+    bool number_unsigned(Json::number_unsigned_t v) {
+        return value(true, static_cast<double>(v), "");
+    }
     bool number_float(Json::number_float_t v, const Json::string_t&) { return value(true, v, ""); }
     template <typename S>
-    bool number_float(Json::number_float_t v, const S&) { return value(true, v, ""); }
-    bool string(Json::string_t& s) { return value(false, 0, "\"" + std::string(s.data(), std::min<std::size_t>(s.size(), 40)) + "\""); }
+    bool number_float(Json::number_float_t v, const S&) {
+        return value(true, v, "");
+    }
+    bool string(Json::string_t& s) {
+        return value(false, 0,
+                     "\"" + std::string(s.data(), std::min<std::size_t>(s.size(), 40)) + "\"");
+    }
     template <typename S>
-    bool string(S&) { return value(false, 0, "a string"); }
+    bool string(S&) {
+        return value(false, 0, "a string");
+    }
     bool binary(Json::binary_t&) { return value(false, 0, "binary"); }
     bool key(Json::string_t& k) {
-        if (m_depth == 2) m_field = std::string(k.data(), k.size());
+        if (m_depth == 2)
+            m_field = std::string(k.data(), k.size());
         return true;
     }
     bool start_object(std::size_t) {
         ++m_depth;
-        if (m_depth == 1) return notArray("an object");
+        if (m_depth == 1)
+            return notArray("an object");
         if (m_depth == 2) {
             m_det = Detection{};
             m_have = 0;
@@ -50,28 +64,36 @@ public:
         return true;
     }
     bool end_object() {
-        if (m_depth == 2) finish();
+        if (m_depth == 2)
+            finish();
         --m_depth;
         return true;
     }
     bool start_array(std::size_t) {
         ++m_depth;
-        if (m_depth == 2) bad("is an array, not an object");
-        if (m_depth == 3 && m_field == "bbox") m_bboxCount = 0, m_bboxBad = false;
-        if (m_depth > 3 && m_field == "bbox") m_bboxBad = true;
+        if (m_depth == 2)
+            bad("is an array, not an object");
+        if (m_depth == 3 && m_field == "bbox")
+            m_bboxCount = 0, m_bboxBad = false;
+        if (m_depth > 3 && m_field == "bbox")
+            m_bboxBad = true;
         return true;
     }
     bool end_array() {
-        if (m_depth == 3 && m_field == "bbox" && !m_bboxBad && m_bboxCount == 4) m_have |= kBbox;
-        if (m_depth == 1) ++m_index;  // not needed, kept for symmetry
+        if (m_depth == 3 && m_field == "bbox" && !m_bboxBad && m_bboxCount == 4)
+            m_have |= kBbox;
+        if (m_depth == 1)
+            ++m_index;  // not needed, kept for symmetry
         --m_depth;
         return true;
     }
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
         m_syntaxError = e.what();
-        if (const auto p = m_syntaxError.find("] "); m_syntaxError.rfind("[json.exception.", 0) == 0 && p != std::string::npos)
+        if (const auto p = m_syntaxError.find("] ");
+            m_syntaxError.rfind("[json.exception.", 0) == 0 && p != std::string::npos)
             m_syntaxError.erase(0, p + 2);
-        if (const auto p = m_syntaxError.find(": "); m_syntaxError.rfind("parse error", 0) == 0 && p != std::string::npos)
+        if (const auto p = m_syntaxError.find(": ");
+            m_syntaxError.rfind("parse error", 0) == 0 && p != std::string::npos)
             m_syntaxError.erase(0, p + 2);
         m_errorOffset = m_source->offset() == 0 ? 0 : m_source->lastOffset();
         return false;
@@ -80,53 +102,69 @@ public:
     std::uint64_t errorOffset() const { return m_errorOffset; }
     bool topLevelWrong() const { return m_topLevelWrong; }
 
-private:
+  private:
     static constexpr int kImage = 1, kCategory = 2, kBbox = 4, kScore = 8;
 
     bool notArray(const std::string& what) {
         m_topLevelWrong = true;
-        m_problems->add("top", {Severity::Error, m_path, "", "holds " + what + ", not an array of detections",
-                                "a COCO results file is [{\"image_id\": ..., \"category_id\": ..., \"bbox\": [x, y, w, h], \"score\": ...}, ...]"});
+        m_problems->add(
+            "top", {Severity::Error, m_path, "", "holds " + what + ", not an array of detections",
+                    "a COCO results file is [{\"image_id\": ..., \"category_id\": ..., \"bbox\": "
+                    "[x, y, w, h], \"score\": ...}, ...]"});
         return false;
     }
     void bad(const std::string& message) {
-        m_problems->add(message, {Severity::Error, m_path + ": detection [" + std::to_string(m_count) + "]", "", message,
-                                  "each detection needs image_id, category_id, bbox [x, y, width, height] and score"});
+        m_problems->add(
+            message,
+            {Severity::Error, m_path + ": detection [" + std::to_string(m_count) + "]", "", message,
+             "each detection needs image_id, category_id, bbox [x, y, width, height] and score"});
     }
     bool value(bool number, double v, const std::string& text) {
-        if (m_depth == 0) return notArray(text.empty() ? "a number" : text);
+        if (m_depth == 0)
+            return notArray(text.empty() ? "a number" : text);
         if (m_depth == 1) {
             bad("is " + (text.empty() ? std::string("a number") : text) + ", not an object");
             ++m_count;
         } else if (m_depth == 2) {
-            const bool integral = number && std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.2e18;
+            const bool integral =
+                number && std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.2e18;
             if (m_field == "image_id" || m_field == "category_id") {
-                if (!integral) return bad("\"" + m_field + "\" must be an integer"), true;
-                (m_field == "image_id" ? m_det.imageId : m_det.categoryId) = static_cast<std::int64_t>(v);
+                if (!integral)
+                    return bad("\"" + m_field + "\" must be an integer"), true;
+                (m_field == "image_id" ? m_det.imageId : m_det.categoryId) =
+                    static_cast<std::int64_t>(v);
                 m_have |= m_field == "image_id" ? kImage : kCategory;
             } else if (m_field == "score") {
-                if (!number) return bad("\"score\" must be a number"), true;
+                if (!number)
+                    return bad("\"score\" must be a number"), true;
                 m_det.score = v;
                 m_have |= kScore;
             } else if (m_field == "bbox") {
                 m_bboxBad = true;
             }
         } else if (m_depth == 3 && m_field == "bbox") {
-            if (!number || m_bboxCount >= 4) m_bboxBad = true;
-            else (&m_det.x)[m_bboxCount] = v;
+            if (!number || m_bboxCount >= 4)
+                m_bboxBad = true;
+            else
+                (&m_det.x)[m_bboxCount] = v;
             ++m_bboxCount;
         }
         return true;
     }
     void finish() {
-        if ((m_have & (kImage | kCategory | kBbox | kScore)) == (kImage | kCategory | kBbox | kScore)) {
+        if ((m_have & (kImage | kCategory | kBbox | kScore)) ==
+            (kImage | kCategory | kBbox | kScore)) {
             m_out->push_back(m_det);
         } else {
             std::string missing;
-            if (!(m_have & kImage)) missing += " image_id";
-            if (!(m_have & kCategory)) missing += " category_id";
-            if (!(m_have & kBbox)) missing += " bbox";
-            if (!(m_have & kScore)) missing += " score";
+            if (!(m_have & kImage))
+                missing += " image_id";
+            if (!(m_have & kCategory))
+                missing += " category_id";
+            if (!(m_have & kBbox))
+                missing += " bbox";
+            if (!(m_have & kScore))
+                missing += " score";
             bad("lacks a usable" + missing);
         }
         ++m_count;
@@ -153,13 +191,16 @@ std::vector<Detection> loadDetectionsJson(const std::string& path, std::vector<P
     CappedProblems capped;
     JsonByteSource source(path);
     DetectionsHandler handler(&source, path, &out, &capped);
-    const bool ok = Json::sax_parse(source.begin(), source.end(), &handler, Json::input_format_t::json, true);
+    const bool ok =
+        Json::sax_parse(source.begin(), source.end(), &handler, Json::input_format_t::json, true);
     if (!ok && !handler.syntaxError().empty()) {
         const TextPosition pos = textPositionOf(path, handler.errorOffset());
-        problems.push_back({Severity::Error, path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column), "",
-                            "malformed JSON at line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column) +
-                                ": " + handler.syntaxError(),
-                            "repair or re-create the results file"});
+        problems.push_back(
+            {Severity::Error,
+             path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column), "",
+             "malformed JSON at line " + std::to_string(pos.line) + ", column " +
+                 std::to_string(pos.column) + ": " + handler.syntaxError(),
+             "repair or re-create the results file"});
     }
     capped.appendTo(problems);
     return out;
@@ -171,12 +212,16 @@ void saveDetectionsJson(const std::string& path, const std::vector<Detection>& d
     char buf[256];
     for (std::size_t i = 0; i < detections.size(); ++i) {
         const Detection& d = detections[i];
-        if (!std::isfinite(d.x) || !std::isfinite(d.y) || !std::isfinite(d.w) || !std::isfinite(d.h) || !std::isfinite(d.score))
-            throw std::invalid_argument(path + ": detection " + std::to_string(i) + " has a value that is not a finite number");
-        const int n = std::snprintf(buf, sizeof buf,
-                                    "%s{\"image_id\": %lld, \"category_id\": %lld, \"bbox\": [%.17g, %.17g, %.17g, %.17g], \"score\": %.17g}",
-                                    i ? ",\n" : "\n", static_cast<long long>(d.imageId), static_cast<long long>(d.categoryId),
-                                    d.x, d.y, d.w, d.h, d.score);
+        if (!std::isfinite(d.x) || !std::isfinite(d.y) || !std::isfinite(d.w) ||
+            !std::isfinite(d.h) || !std::isfinite(d.score))
+            throw std::invalid_argument(path + ": detection " + std::to_string(i) +
+                                        " has a value that is not a finite number");
+        const int n =
+            std::snprintf(buf, sizeof buf,
+                          "%s{\"image_id\": %lld, \"category_id\": %lld, \"bbox\": [%.17g, %.17g, "
+                          "%.17g, %.17g], \"score\": %.17g}",
+                          i ? ",\n" : "\n", static_cast<long long>(d.imageId),
+                          static_cast<long long>(d.categoryId), d.x, d.y, d.w, d.h, d.score);
         w.write(buf, static_cast<std::size_t>(n));
     }
     w.write("\n]\n");

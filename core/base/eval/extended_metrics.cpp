@@ -34,15 +34,19 @@ SweepPoint sweepAt(const EvalResult& r, double threshold, const std::vector<std:
     for (const ClassMatches50& c : r.matches50) {
         std::uint64_t tp = 0, fp = 0;
         for (std::size_t i = 0; i < c.scores.size(); ++i) {
-            if (!(c.scores[i] >= threshold) || c.ignored[i]) continue;
-            if (c.matched[i]) ++tp;
-            else ++fp;
+            if (!(c.scores[i] >= threshold) || c.ignored[i])
+                continue;
+            if (c.matched[i])
+                ++tp;
+            else
+                ++fp;
         }
         const double fn = static_cast<double>(c.groundTruth) - static_cast<double>(tp);
         const double dtp = static_cast<double>(tp), dfp = static_cast<double>(fp);
         const double precision = tp + fp > 0 ? dtp / (dtp + dfp) : 0.0;
         const double recall = dtp + fn > 0 ? dtp / (dtp + fn) : 0.0;
-        const double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+        const double f1 =
+            precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
         p.precision.push_back(precision);
         p.recall.push_back(recall);
         p.f1.push_back(f1);
@@ -63,18 +67,22 @@ SweepPoint sweepAt(const EvalResult& r, double threshold, const std::vector<std:
 
 }  // namespace
 
-ExtendedMetrics computeExtendedMetrics(const EvalResult& r, const std::vector<CocoCategory>& categories) {
+ExtendedMetrics computeExtendedMetrics(const EvalResult& r,
+                                       const std::vector<CocoCategory>& categories) {
     if (r.matches50.size() != r.numK() || r.numM() < 3)
-        throw std::invalid_argument("extended metrics need an evaluation with keepMatchesAt50 and 3 maxDets");
+        throw std::invalid_argument(
+            "extended metrics need an evaluation with keepMatchesAt50 and 3 maxDets");
     std::vector<std::size_t> withGt;
     for (std::size_t k = 0; k < r.numK(); ++k)
-        if (r.matches50[k].groundTruth > 0) withGt.push_back(k);
+        if (r.matches50[k].groundTruth > 0)
+            withGt.push_back(k);
     // rfdetr: best = max(sweep, key=macro_f1): the first threshold reaching the maximum.
     SweepPoint best;
     bool first = true;
     for (double thr : npcompat::linspace(0.0, 1.0, 101)) {
         SweepPoint p = sweepAt(r, thr, withGt);
-        if (first || p.macroF1 > best.macroF1) best = std::move(p);
+        if (first || p.macroF1 > best.macroF1)
+            best = std::move(p);
         first = false;
     }
     ExtendedMetrics out;
@@ -83,20 +91,26 @@ ExtendedMetrics computeExtendedMetrics(const EvalResult& r, const std::vector<Co
         std::vector<double> perIou;
         for (std::size_t t = 0; t < r.numT(); ++t) {
             std::vector<double> row(r.numR());
-            for (std::size_t ri = 0; ri < r.numR(); ++ri) row[ri] = r.precisionAt(t, ri, k, area, maxDet);
+            for (std::size_t ri = 0; ri < r.numR(); ++ri)
+                row[ri] = r.precisionAt(t, ri, k, area, maxDet);
             perIou.push_back(nanmeanValid(row));
         }
         std::vector<double> row50(r.numR());
-        for (std::size_t ri = 0; ri < r.numR(); ++ri) row50[ri] = r.precisionAt(t50, ri, k, area, maxDet);
+        for (std::size_t ri = 0; ri < r.numR(); ++ri)
+            row50[ri] = r.precisionAt(t50, ri, k, area, maxDet);
         // np.nanmean over the per-IoU means (NaN rows left out).
         std::vector<double> iouValid;
-        for (double v : perIou) iouValid.push_back(std::isnan(v) ? -1.0 : v);
+        for (double v : perIou)
+            iouValid.push_back(std::isnan(v) ? -1.0 : v);
         const double ap = nanmeanValid(iouValid), ap50 = nanmeanValid(row50);
-        if (std::isnan(ap) || std::isnan(ap50) || std::isnan(best.precision[k]) || std::isnan(best.recall[k])) continue;
+        if (std::isnan(ap) || std::isnan(ap50) || std::isnan(best.precision[k]) ||
+            std::isnan(best.recall[k]))
+            continue;
         ClassMetrics c;
         c.categoryId = r.categoryIds[k];
         for (const auto& cat : categories)
-            if (cat.id == c.categoryId) c.name = cat.name;
+            if (cat.id == c.categoryId)
+                c.name = cat.name;
         c.map50_95 = ap;
         c.map50 = ap50;
         c.precision = best.precision[k];
@@ -123,9 +137,17 @@ ExtendedMetrics computeExtendedMetrics(const EvalResult& r, const std::vector<Co
 nlohmann::json extendedMetricsToJson(const ExtendedMetrics& m) {
     nlohmann::json rows = nlohmann::json::array();
     for (const ClassMetrics& c : m.perClass)
-        rows.push_back({{"class", c.name}, {"map@50:95", c.map50_95}, {"map@50", c.map50}, {"precision", c.precision},
-                        {"recall", c.recall}, {"f1_score", c.f1}});
-    return {{"class_map", rows}, {"map", m.map}, {"precision", m.precision}, {"recall", m.recall}, {"f1_score", m.f1}};
+        rows.push_back({{"class", c.name},
+                        {"map@50:95", c.map50_95},
+                        {"map@50", c.map50},
+                        {"precision", c.precision},
+                        {"recall", c.recall},
+                        {"f1_score", c.f1}});
+    return {{"class_map", rows},
+            {"map", m.map},
+            {"precision", m.precision},
+            {"recall", m.recall},
+            {"f1_score", m.f1}};
 }
 
 }  // namespace studio

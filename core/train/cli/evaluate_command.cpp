@@ -1,4 +1,5 @@
-// evaluate: the COCO evaluator and its command line live in studio_base (base/eval), shared with the engine.
+// evaluate: the COCO evaluator and its command line live in studio_base (base/eval), shared with
+// the engine.
 #include <iostream>
 
 #include "base/eval/evaluate_cli.h"
@@ -6,6 +7,8 @@
 
 namespace studio::train {
 
-int runEvaluateCommand(const Args& args) { return runEvaluateCli(args, std::cout, std::cerr); }
+int runEvaluateCommand(const Args& args) {
+    return runEvaluateCli(args, std::cout, std::cerr);
+}
 
 }  // namespace studio::train

@@ -1,4 +1,5 @@
-// validate-dataset: the dataset checks live in studio_base (base/coco) so the GUI and tests share them.
+// validate-dataset: the dataset checks live in studio_base (base/coco) so the GUI and tests share
+// them.
 #include <iostream>
 
 #include "base/coco/validate_dataset_cli.h"
@@ -6,6 +7,8 @@
 
 namespace studio::train {
 
-int runValidateDatasetCommand(const Args& args) { return runValidateDatasetCli(args, std::cout, std::cerr); }
+int runValidateDatasetCommand(const Args& args) {
+    return runValidateDatasetCli(args, std::cout, std::cerr);
+}
 
 }  // namespace studio::train
