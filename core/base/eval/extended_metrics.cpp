@@ -1,6 +1,8 @@
 #include "base/eval/extended_metrics.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -28,19 +30,40 @@ double nanmeanValid(const std::vector<double>& v) {
     return count ? npcompat::sum(replaced) / static_cast<double>(count) : std::nan("");
 }
 
-SweepPoint sweepAt(const EvalResult& r, double threshold, const std::vector<std::size_t>& withGt) {
+/// A class's valid (not ignored) detections by descending score, with running true-positive counts,
+/// so each threshold costs a binary search instead of a pass over every detection.
+struct ClassCurve {
+    std::vector<double> scores;     // descending, NaN left out (NaN >= t is false for every t)
+    std::vector<std::uint64_t> tp;  // tp[n]: matched among the first n
+    std::uint64_t groundTruth = 0;
+};
+
+ClassCurve curveOf(const ClassMatches50& c) {
+    std::vector<std::pair<double, std::uint8_t>> v;
+    for (std::size_t i = 0; i < c.scores.size(); ++i)
+        if (!c.ignored[i] && !std::isnan(c.scores[i]))
+            v.emplace_back(c.scores[i], c.matched[i]);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    ClassCurve out;
+    out.groundTruth = c.groundTruth;
+    out.tp.push_back(0);
+    for (const auto& [score, matched] : v) {
+        out.scores.push_back(score);
+        out.tp.push_back(out.tp.back() + matched);
+    }
+    return out;
+}
+
+SweepPoint sweepAt(const std::vector<ClassCurve>& curves, double threshold,
+                   const std::vector<std::size_t>& withGt) {
     SweepPoint p;
     p.threshold = threshold;
-    for (const ClassMatches50& c : r.matches50) {
-        std::uint64_t tp = 0, fp = 0;
-        for (std::size_t i = 0; i < c.scores.size(); ++i) {
-            if (!(c.scores[i] >= threshold) || c.ignored[i])
-                continue;
-            if (c.matched[i])
-                ++tp;
-            else
-                ++fp;
-        }
+    for (const ClassCurve& c : curves) {
+        // Detections with score >= threshold: the prefix of the descending list.
+        const std::size_t n = static_cast<std::size_t>(
+            std::upper_bound(c.scores.begin(), c.scores.end(), threshold, std::greater<double>()) -
+            c.scores.begin());
+        const std::uint64_t tp = c.tp[n], fp = n - tp;
         const double fn = static_cast<double>(c.groundTruth) - static_cast<double>(tp);
         const double dtp = static_cast<double>(tp), dfp = static_cast<double>(fp);
         const double precision = tp + fp > 0 ? dtp / (dtp + dfp) : 0.0;
@@ -76,11 +99,14 @@ ExtendedMetrics computeExtendedMetrics(const EvalResult& r,
     for (std::size_t k = 0; k < r.numK(); ++k)
         if (r.matches50[k].groundTruth > 0)
             withGt.push_back(k);
+    std::vector<ClassCurve> curves;
+    for (const ClassMatches50& c : r.matches50)
+        curves.push_back(curveOf(c));
     // rfdetr: best = max(sweep, key=macro_f1): the first threshold reaching the maximum.
     SweepPoint best;
     bool first = true;
     for (double thr : npcompat::linspace(0.0, 1.0, 101)) {
-        SweepPoint p = sweepAt(r, thr, withGt);
+        SweepPoint p = sweepAt(curves, thr, withGt);
         if (first || p.macroF1 > best.macroF1)
             best = std::move(p);
         first = false;
