@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -79,7 +82,6 @@ struct Speculation {
     enum class End { Failed, AtCandidate, AtSectionEnd } end = End::Failed;
     std::size_t nextCandidate = 0;
     std::uint64_t sectionEnd = 0;
-    std::thread thread;
 };
 
 void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates,
@@ -125,20 +127,76 @@ void appendOutput(ParseOutput& into, ParseOutput&& part) {
 }
 
 std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size,
-                                            int threads) {
+                                            int parts) {
     std::vector<std::uint64_t> out;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return out;
-    for (int i = 1; i < threads; ++i) {
+    for (int i = 1; i < parts; ++i) {
         const std::uint64_t at = findBoundary(
-            fd, size / static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(i), size);
+            fd, size / static_cast<std::uint64_t>(parts) * static_cast<std::uint64_t>(i), size);
         if (at != 0 && (out.empty() || at > out.back()))
             out.push_back(at);
     }
     ::close(fd);
     return out;
 }
+
+/// The speculative parts, claimed in order by the pool threads and by thread 0 while it waits for
+/// one.
+class SpeculationPool {
+  public:
+    SpeculationPool(const std::string& path, const std::vector<std::uint64_t>& candidates,
+                    std::size_t bufferBytes)
+        : m_path(path),
+          m_candidates(candidates),
+          m_bufferBytes(bufferBytes),
+          m_specs(candidates.size()),
+          m_done(candidates.size(), 0) {}
+
+    /// Runs the next unclaimed part; false when none is left (or the pool was stopped).
+    bool runOne() {
+        if (m_stop)
+            return false;
+        const std::size_t i = m_next++;
+        if (i >= m_specs.size())
+            return false;
+        runSpeculation(m_path, m_candidates, i, m_bufferBytes, &m_specs[i]);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_done[i] = 1;
+        }
+        m_cv.notify_all();
+        return true;
+    }
+    /// Part i's result, helping with unclaimed parts while another thread finishes it.
+    Speculation& await(std::size_t i) {
+        while (true) {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                if (m_done[i])
+                    return m_specs[i];
+            }
+            if (!runOne())
+                break;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_done[i] != 0; });
+        return m_specs[i];
+    }
+    void stop() { m_stop = true; }
+
+  private:
+    const std::string& m_path;
+    const std::vector<std::uint64_t>& m_candidates;
+    std::size_t m_bufferBytes;
+    std::vector<Speculation> m_specs;
+    std::vector<std::uint8_t> m_done;
+    std::atomic<std::size_t> m_next{0};
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+};
 
 }  // namespace
 
@@ -152,26 +210,34 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
 
     int threads = options.threads > 0 ? options.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
-    const std::uint64_t perThread = std::max<std::uint64_t>(options.minBytesPerThread, 1);
-    threads = static_cast<int>(
-        std::max<std::uint64_t>(1, std::min<std::uint64_t>(threads, size / perThread)));
+    threads = std::max(threads, 1);
+    // More parts than threads, so a thread slowed down by other work on the machine delays little.
+    const std::uint64_t perPart = std::max<std::uint64_t>(options.minBytesPerPart, 1);
+    const int parts = threads == 1 ? 1
+                                   : static_cast<int>(std::max<std::uint64_t>(
+                                         1, std::min<std::uint64_t>(4 * threads, size / perPart)));
     const std::vector<std::uint64_t> candidates =
-        threads > 1 ? chooseCandidates(path, size, threads) : std::vector<std::uint64_t>{};
+        parts > 1 ? chooseCandidates(path, size, parts) : std::vector<std::uint64_t>{};
 
     ParseResult result;
-    result.threadsUsed = 1 + static_cast<int>(candidates.size());
-    std::vector<Speculation> specs(candidates.size());
+    result.threadsUsed = candidates.empty() ? 1 : threads;
+    SpeculationPool pool(path, candidates, options.bufferBytes);
+    std::vector<std::thread> helpers;
     struct Joiner {
-        std::vector<Speculation>& s;
+        SpeculationPool& pool;
+        std::vector<std::thread>& threads;
         ~Joiner() {
-            for (auto& x : s)
-                if (x.thread.joinable())
-                    x.thread.join();
+            pool.stop();
+            for (auto& t : threads)
+                t.join();
         }
-    } joiner{specs};
-    for (std::size_t i = 0; i < specs.size(); ++i)
-        specs[i].thread = std::thread(runSpeculation, std::cref(path), std::cref(candidates), i,
-                                      options.bufferBytes, &specs[i]);
+    } joiner{pool, helpers};
+    if (!candidates.empty())
+        for (int t = 1; t < threads; ++t)
+            helpers.emplace_back([&pool] {
+                while (pool.runOne()) {
+                }
+            });
 
     // Thread 0: the whole document, jumping over proven speculative parts.
     JsonByteSource source(path, 0, options.bufferBytes);
@@ -183,23 +249,22 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
         std::size_t j = k;
         bool toSectionEnd = false;
         while (true) {
-            if (specs[j].thread.joinable())
-                specs[j].thread.join();
-            if (specs[j].end == Speculation::End::Failed)
+            const Speculation& spec = pool.await(j);
+            if (spec.end == Speculation::End::Failed)
                 break;
             chain.push_back(j);
-            if (specs[j].end == Speculation::End::AtSectionEnd) {
+            if (spec.end == Speculation::End::AtSectionEnd) {
                 toSectionEnd = true;
                 break;
             }
-            j = specs[j].nextCandidate;
+            j = spec.nextCandidate;
         }
         if (chain.empty())
             return true;  // the guess at k failed: read on from here ourselves
         handler.abandonCurrentElement();
         if (toSectionEnd) {
             source.inject("}");
-            source.seek(specs[chain.back()].sectionEnd);
+            source.seek(pool.await(chain.back()).sectionEnd);
             handler.setNextCandidate(candidates.size());
         } else {
             source.inject("},");  // close the abandoned element; element j follows the comma
@@ -207,8 +272,8 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
             handler.setNextCandidate(j + 1);
         }
         for (std::size_t c : chain)
-            segments.push_back(std::move(specs[c].output));
-        result.guessesUsed += static_cast<int>(chain.size());
+            segments.push_back(std::move(pool.await(c).output));
+        result.partsAdopted += static_cast<int>(chain.size());
         segments.push_back(std::make_unique<ParseOutput>());
         handler.switchOutput(segments.back().get());
         return true;

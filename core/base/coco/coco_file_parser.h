@@ -15,8 +15,8 @@ namespace studio::coco_detail {
 
 struct ParseOptions {
     int threads = 0;  // 0: hardware concurrency
-    std::uint64_t minBytesPerThread = std::uint64_t(16)
-                                      << 20;  // smaller files are read on one thread
+    std::uint64_t minBytesPerPart = std::uint64_t(8)
+                                    << 20;  // parsed in parts of at least this size
     std::size_t bufferBytes = std::size_t(1) << 20;
 };
 
@@ -26,7 +26,7 @@ struct ParseResult {
     std::uint64_t line = 0, column = 0;  // of end.offset when the parse failed
     bool sawSection[kSectionCount] = {};
     int threadsUsed = 1;
-    int guessesUsed = 0;  // speculative parts adopted (for tests and benchmarks)
+    int partsAdopted = 0;  // speculative parts used (for tests and benchmarks)
 };
 
 /// Parses `path`; throws std::runtime_error naming the file when it cannot be opened.

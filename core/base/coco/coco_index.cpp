@@ -157,7 +157,7 @@ CocoIndex CocoIndex::load(const std::string& jsonPath, std::vector<Problem>* pro
                           const CocoLoadOptions& options) {
     ParseOptions po;
     po.threads = options.threads;
-    po.minBytesPerThread = options.minBytesPerThread;
+    po.minBytesPerPart = options.minBytesPerPart;
     ParseResult parsed = parseCocoFile(jsonPath, po);
     const bool fatal = parsed.end.kind == ParseEnd::Kind::SyntaxError ||
                        parsed.end.kind == ParseEnd::Kind::ReadError ||
