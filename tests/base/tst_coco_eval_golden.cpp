@@ -7,11 +7,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "base/coco/coco_index.h"
 #include "base/eval/coco_evaluator.h"
+#include "base/eval/evaluate_cli.h"
 #include "base/eval/extended_metrics.h"
 #include "base/eval/numpy_compat.h"
 #include "coco_test_files.h"
@@ -100,6 +102,26 @@ class TstCocoEvalGolden : public QObject {
         for (const char* key : {"map", "precision", "recall", "f1_score"})
             near(ext[key].get<double>(), ee[key].get<double>(), 1e-12,
                  std::string("extended ") + key);
+        // The same through `rfdetr-train evaluate --json`, from files, as users (and checkers) run
+        // it.
+        const std::string dtPath = m_tmp.filePath(QString("dt%1.json").arg(index)).toStdString();
+        coco_test::writeText(dtPath, c["detections"].dump());
+        std::string maxDets;
+        for (int m : params.maxDets)
+            maxDets += (maxDets.empty() ? "" : ",") + std::to_string(m);
+        std::ostringstream out, err;
+        QCOMPARE(runEvaluateCli({"--annotations", gtPath, "--detections", dtPath, "--json",
+                                 "--max-dets", maxDets},
+                                out, err),
+                 0);
+        const json cli = json::parse(out.str());
+        for (std::size_t i = 0; i < 12; ++i)
+            near(cli["stats"][i].get<double>(), e["stats"][i].get<double>(), 1e-12,
+                 "CLI stats[" + std::to_string(i) + "]");
+        QCOMPARE(cli["per_class"].size(), e["per_class"].size());
+        for (auto it = e["per_class"].begin(); it != e["per_class"].end(); ++it)
+            near(cli["per_class"][it.key()].get<double>(), it.value().get<double>(), 1e-12,
+                 "CLI per_class " + it.key());
         // The printed summary, line for line (pycocotools prints it only for the standard maxDets).
         if (!e["summary_lines"].empty()) {
             std::string expected;

@@ -1,6 +1,7 @@
 #include "base/eval/detections_json.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -25,10 +26,12 @@ class DetectionsHandler {
     bool null() { return value(false, 0, "null"); }
     bool boolean(bool v) { return value(false, 0, v ? "true" : "false"); }
     bool number_integer(Json::number_integer_t v) {
-        return value(true, static_cast<double>(v), "");
+        return value(true, static_cast<double>(v), "", true, v);
     }
     bool number_unsigned(Json::number_unsigned_t v) {
-        return value(true, static_cast<double>(v), "");
+        const bool fits = v <= static_cast<Json::number_unsigned_t>(INT64_MAX);
+        return value(true, static_cast<double>(v), "", fits,
+                     fits ? static_cast<std::int64_t>(v) : 0);
     }
     bool number_float(Json::number_float_t v, const Json::string_t&) { return value(true, v, ""); }
     template <typename S>
@@ -56,6 +59,7 @@ class DetectionsHandler {
         if (m_depth == 2) {
             m_det = Detection{};
             m_have = 0;
+            m_reported = false;
             m_bboxCount = 0;
             m_bboxBad = false;
         } else if (m_depth == 3 && m_field == "bbox") {
@@ -82,8 +86,6 @@ class DetectionsHandler {
     bool end_array() {
         if (m_depth == 3 && m_field == "bbox" && !m_bboxBad && m_bboxCount == 4)
             m_have |= kBbox;
-        if (m_depth == 1)
-            ++m_index;  // not needed, kept for symmetry
         --m_depth;
         return true;
     }
@@ -119,43 +121,60 @@ class DetectionsHandler {
             {Severity::Error, m_path + ": detection [" + std::to_string(m_count) + "]", "", message,
              "each detection needs image_id, category_id, bbox [x, y, width, height] and score"});
     }
-    bool value(bool number, double v, const std::string& text) {
+    /// A scalar: `number` with its double value `v` (and exact `i` when `integer`), or `text`
+    /// otherwise.
+    bool value(bool number, double v, const std::string& text, bool integer = false,
+               std::int64_t i = 0) {
         if (m_depth == 0)
             return notArray(text.empty() ? "a number" : text);
         if (m_depth == 1) {
             bad("is " + (text.empty() ? std::string("a number") : text) + ", not an object");
             ++m_count;
-        } else if (m_depth == 2) {
-            const bool integral =
-                number && std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.2e18;
-            if (m_field == "image_id" || m_field == "category_id") {
-                if (!integral)
-                    return bad("\"" + m_field + "\" must be an integer"), true;
-                (m_field == "image_id" ? m_det.imageId : m_det.categoryId) =
-                    static_cast<std::int64_t>(v);
-                m_have |= m_field == "image_id" ? kImage : kCategory;
-            } else if (m_field == "score") {
-                if (!number)
-                    return bad("\"score\" must be a number"), true;
-                m_det.score = v;
-                m_have |= kScore;
-            } else if (m_field == "bbox") {
-                m_bboxBad = true;
-            }
-        } else if (m_depth == 3 && m_field == "bbox") {
+            return true;
+        }
+        if (m_depth == 3 && m_field == "bbox") {
             if (!number || m_bboxCount >= 4)
                 m_bboxBad = true;
             else
-                (&m_det.x)[m_bboxCount] = v;
+                m_bbox[m_bboxCount] = v;
             ++m_bboxCount;
+            return true;
+        }
+        if (m_depth != 2)
+            return true;
+        if (m_field == "image_id" || m_field == "category_id") {
+            const bool integral =
+                number && std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.2e18;
+            if (!integral) {
+                bad("\"" + m_field + "\" must be an integer");
+                m_reported = true;
+                return true;
+            }
+            const std::int64_t id = integer ? i : static_cast<std::int64_t>(v);
+            (m_field == "image_id" ? m_det.imageId : m_det.categoryId) = id;
+            m_have |= m_field == "image_id" ? kImage : kCategory;
+        } else if (m_field == "score") {
+            if (!number) {
+                bad("\"score\" must be a number");
+                m_reported = true;
+                return true;
+            }
+            m_det.score = v;
+            m_have |= kScore;
+        } else if (m_field == "bbox") {
+            m_bboxBad = true;
         }
         return true;
     }
     void finish() {
         if ((m_have & (kImage | kCategory | kBbox | kScore)) ==
             (kImage | kCategory | kBbox | kScore)) {
+            m_det.x = m_bbox[0];
+            m_det.y = m_bbox[1];
+            m_det.w = m_bbox[2];
+            m_det.h = m_bbox[3];
             m_out->push_back(m_det);
-        } else {
+        } else if (!m_reported) {
             std::string missing;
             if (!(m_have & kImage))
                 missing += " image_id";
@@ -175,11 +194,12 @@ class DetectionsHandler {
     std::vector<Detection>* m_out;
     CappedProblems* m_problems;
     int m_depth = 0;
-    std::uint64_t m_count = 0, m_index = 0;
+    std::uint64_t m_count = 0;
     std::string m_field;
     Detection m_det;
     int m_have = 0, m_bboxCount = 0;
-    bool m_bboxBad = false, m_topLevelWrong = false;
+    double m_bbox[4] = {0, 0, 0, 0};
+    bool m_bboxBad = false, m_topLevelWrong = false, m_reported = false;
     std::string m_syntaxError;
     std::uint64_t m_errorOffset = 0;
 };
