@@ -109,7 +109,7 @@ class TstDatasetValidator : public QObject {
         QVERIFY2(!r.hasErrors(), joined(r.problems).c_str());
         QVERIFY2(r.problems.empty(), joined(r.problems).c_str());
         QCOMPARE(r.splits.size(), std::size_t(3));
-        const SplitSummary& s = r.splits[0];
+        const SplitStats& s = r.splits[0];
         QCOMPARE(s.name, std::string("train"));
         QCOMPARE(s.images, std::uint64_t(7));
         QCOMPARE(s.boxes, std::uint64_t(13));

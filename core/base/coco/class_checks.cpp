@@ -12,7 +12,7 @@ std::string quoted(const std::string& s) {
     return "\"" + s + "\"";
 }
 
-std::uint64_t boxesOf(const SplitSummary* s, std::int64_t id) {
+std::uint64_t boxesOf(const SplitStats* s, std::int64_t id) {
     if (!s)
         return 0;
     for (const auto& [cid, n] : s->boxesPerCategory)
@@ -22,7 +22,7 @@ std::uint64_t boxesOf(const SplitSummary* s, std::int64_t id) {
 }
 
 void checkConvention(const CocoSplit& train, const ClassList& classes,
-                     const SplitSummary* trainSummary, const SplitSummary* validSummary,
+                     const SplitStats* trainSummary, const SplitStats* validSummary,
                      CappedProblems& problems) {
     const std::vector<CocoCategory>& cats = train.index.categories();
     const std::string& file = train.annotationFile;
@@ -128,9 +128,9 @@ void checkSameCategories(const CocoSplit& train, const CocoSplit& other, CappedP
 
 }  // namespace
 
-void checkClasses(const CocoDataset& dataset, const std::vector<SplitSummary>& summaries,
+void checkClasses(const CocoDataset& dataset, const std::vector<SplitStats>& summaries,
                   CappedProblems& problems) {
-    auto summaryOf = [&](const std::string& name) -> const SplitSummary* {
+    auto summaryOf = [&](const std::string& name) -> const SplitStats* {
         for (const auto& s : summaries)
             if (s.name == name)
                 return &s;

@@ -12,7 +12,7 @@ namespace studio {
 /// Ids above this make the classification head absurdly wide: an error, asking to renumber.
 inline constexpr std::int64_t kMaxReasonableCategoryId = 10000;
 
-void checkClasses(const CocoDataset& dataset, const std::vector<SplitSummary>& summaries,
+void checkClasses(const CocoDataset& dataset, const std::vector<SplitStats>& summaries,
                   CappedProblems& problems);
 
 }  // namespace studio

@@ -48,11 +48,12 @@ struct CocoBox {
 /// threads).
 struct CocoLoadOptions {
     int threads = 0;  // 0: one per hardware thread
-    std::uint64_t minBytesPerPart = std::uint64_t(8) << 20;  // parsed in parts of at least this size
+    std::uint64_t minBytesPerPart = std::uint64_t(8)
+                                    << 20;  // parsed in parts of at least this size
 };
 
 class CocoIndex {
-public:
+  public:
     CocoIndex() = default;
     CocoIndex(const CocoIndex& other);
     CocoIndex& operator=(const CocoIndex& other);
@@ -93,7 +94,7 @@ public:
     /// or an image id not in "images"); each kind is reported in the load problems.
     std::uint64_t skippedAnnotations() const { return m_skippedAnnotations; }
 
-private:
+  private:
     struct ImageRecord {
         std::int64_t id;
         std::uint32_t nameOffset, nameLength;  // into m_names

@@ -29,7 +29,7 @@ struct ImageFileStats {
     std::uint64_t ok = 0, missing = 0, unreadable = 0, notImages = 0, sizeMismatches = 0;
 };
 
-struct SplitSummary {
+struct SplitStats {
     std::string name;
     std::uint64_t images = 0, boxes = 0, crowdBoxes = 0, imagesWithoutBoxes = 0,
                   maxBoxesPerImage = 0;
@@ -44,7 +44,7 @@ struct DatasetReport {
     std::string root;
     std::vector<CocoCategory> categories;  // train's (the classes come from them)
     ClassList classes;
-    std::vector<SplitSummary> splits;
+    std::vector<SplitStats> splits;
     std::vector<Problem> problems;
     bool hasErrors() const { return studio::hasErrors(problems); }
 };

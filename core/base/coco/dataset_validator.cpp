@@ -10,7 +10,7 @@ namespace studio {
 
 namespace {
 
-void checkNotEmpty(const CocoSplit& split, const SplitSummary& s, CappedProblems& problems) {
+void checkNotEmpty(const CocoSplit& split, const SplitStats& s, CappedProblems& problems) {
     const bool test = split.name == "test";
     if (s.images == 0) {
         problems.add("split-empty", {test ? Severity::Warning : Severity::Error,
@@ -60,7 +60,7 @@ DatasetReport validateDataset(const CocoDataset& dataset, const std::vector<Prob
     report.problems = openProblems;
     CappedProblems problems;
     for (const CocoSplit& split : dataset.splits()) {
-        SplitSummary summary;
+        SplitStats summary;
         std::vector<ImageSize> sizes;
         if (options.checkImages)
             sizes = checkImageFiles(split, options, summary.imageFiles, problems);

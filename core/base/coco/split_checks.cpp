@@ -48,7 +48,7 @@ void checkRepeatedAnnotationIds(const CocoSplit& split, CappedProblems& problems
 
 void checkSplitAnnotations(const CocoSplit& split, const ClassList& classes,
                            const std::vector<ImageSize>& realSizes,
-                           const DatasetCheckOptions& options, SplitSummary& summary,
+                           const DatasetCheckOptions& options, SplitStats& summary,
                            CappedProblems& problems) {
     const CocoIndex& idx = split.index;
     summary.name = split.name;

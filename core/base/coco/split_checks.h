@@ -15,7 +15,7 @@ namespace studio {
 /// decoded sizes from the image checks; without them the annotation file's width/height are used.
 void checkSplitAnnotations(const CocoSplit& split, const ClassList& classes,
                            const std::vector<ImageSize>& realSizes,
-                           const DatasetCheckOptions& options, SplitSummary& summary,
+                           const DatasetCheckOptions& options, SplitStats& summary,
                            CappedProblems& problems);
 
 }  // namespace studio
