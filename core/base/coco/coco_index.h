@@ -53,7 +53,7 @@ struct CocoLoadOptions {
 };
 
 class CocoIndex {
-  public:
+public:
     CocoIndex() = default;
     CocoIndex(const CocoIndex& other);
     CocoIndex& operator=(const CocoIndex& other);
@@ -94,7 +94,7 @@ class CocoIndex {
     /// or an image id not in "images"); each kind is reported in the load problems.
     std::uint64_t skippedAnnotations() const { return m_skippedAnnotations; }
 
-  private:
+private:
     struct ImageRecord {
         std::int64_t id;
         std::uint32_t nameOffset, nameLength;  // into m_names
