@@ -48,8 +48,7 @@ struct CocoBox {
 /// threads).
 struct CocoLoadOptions {
     int threads = 0;  // 0: one per hardware thread
-    std::uint64_t minBytesPerPart = std::uint64_t(8)
-                                    << 20;  // parsed in parts of at least this size
+    std::uint64_t minBytesPerPart = std::uint64_t(8) << 20;  // read in parts of at least this size
 };
 
 class CocoIndex {
