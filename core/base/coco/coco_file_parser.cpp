@@ -24,26 +24,28 @@ namespace {
 
 using json = CocoJson;
 
-/// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from`
-/// - 1.
+/// Offset of the first "{" preceded by "," and optional whitespace at or after `from` (within 4 MB),
+/// or 0 when there is none.
 std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
-    constexpr std::size_t kWindow = std::size_t(4) << 20;
-    std::vector<char> buf(kWindow);
-    const ssize_t n = ::pread(fd, buf.data(), kWindow, static_cast<off_t>(from));
-    if (n <= 0)
-        return 0;
+    constexpr std::size_t kStep = std::size_t(64) << 10;
+    constexpr std::uint64_t kLimit = std::uint64_t(4) << 20;  // give up on this part after 4 MB
+    char buf[kStep];
     bool afterComma = false;
-    for (ssize_t i = 0; i < n; ++i) {
-        const char c = buf[static_cast<std::size_t>(i)];
-        if (c == ',') {
-            afterComma = true;
-        } else if (afterComma && c == '{') {
-            return from + static_cast<std::uint64_t>(i);
-        } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-            afterComma = false;
+    for (std::uint64_t at = from; at < size && at - from < kLimit; at += kStep) {
+        const ssize_t n = ::pread(fd, buf, kStep, static_cast<off_t>(at));
+        if (n <= 0)
+            return 0;
+        for (ssize_t i = 0; i < n; ++i) {
+            const char c = buf[i];
+            if (c == ',') {
+                afterComma = true;
+            } else if (afterComma && c == '{') {
+                return at + static_cast<std::uint64_t>(i);
+            } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                afterComma = false;
+            }
         }
     }
-    (void)size;
     return 0;
 }
 
