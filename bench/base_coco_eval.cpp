@@ -97,43 +97,46 @@ int main(int argc, char** argv) {
 
     double evalSeconds = 0;
     const auto run = bench::runInChild([&] {
+        const double c0 = bench::processCpuSeconds();
         const auto t0 = std::chrono::steady_clock::now();
         const studio::CocoIndex gt = studio::CocoIndex::load(gtPath);
         std::vector<studio::Problem> problems;
         const std::vector<studio::Detection> dets = studio::loadDetectionsJson(dtPath, problems);
         const auto t1 = std::chrono::steady_clock::now();
+        const double c1 = bench::processCpuSeconds();
         const studio::CocoEvaluator evaluator(gt);
         const studio::EvalResult r = evaluator.evaluate(dets);
         const auto t2 = std::chrono::steady_clock::now();
+        const double c2 = bench::processCpuSeconds();
         studio::EvalParams rf;
         rf.maxDets = {1, 10, 500};
         const studio::EvalResult r500 = evaluator.evaluate(dets, rf);
         const auto ext = studio::computeExtendedMetrics(r500, gt.categories());
         const auto t3 = std::chrono::steady_clock::now();
         char buf[512];
-        std::snprintf(buf, sizeof buf, "%.3f %.3f %.3f %zu %.6f %.6f %.6f",
+        std::snprintf(buf, sizeof buf, "%.3f %.3f %.3f %zu %.6f %.6f %.6f %.3f %.3f",
                       std::chrono::duration<double>(t1 - t0).count(),
                       std::chrono::duration<double>(t2 - t1).count(),
                       std::chrono::duration<double>(t3 - t2).count(), dets.size(), r.stats[0],
-                      r.stats[1], ext.f1);
+                      r.stats[1], ext.f1, c1 - c0, c2 - c1);
         return std::string(buf);
     });
     if (!run.ok) {
         std::printf("evaluation failed: %s\n", run.output.c_str());
         return 1;
     }
-    double load = 0, rfdetr = 0, ap = 0, ap50 = 0, f1 = 0;
+    double load = 0, rfdetr = 0, ap = 0, ap50 = 0, f1 = 0, loadCpu = 0, evalCpu = 0;
     std::size_t n = 0;
-    std::sscanf(run.output.c_str(), "%lf %lf %lf %zu %lf %lf %lf", &load, &evalSeconds, &rfdetr, &n,
-                &ap, &ap50, &f1);
+    std::sscanf(run.output.c_str(), "%lf %lf %lf %zu %lf %lf %lf %lf %lf", &load, &evalSeconds,
+                &rfdetr, &n, &ap, &ap50, &f1, &loadCpu, &evalCpu);
     std::printf(
-        "load ground truth + %zu detections   %7.2f s   (P5 reference: pycocotools load 21.4 s -> "
-        "%.1fx)\n",
-        n, load, 21.4 / load);
+        "load ground truth + %zu detections   %7.2f s (CPU %.2f s)   (P5 reference: "
+        "pycocotools load 21.4 s -> %.1fx)\n",
+        n, load, loadCpu, 21.4 / load);
     std::printf(
-        "evaluate+accumulate+summarize        %7.2f s   (P5 reference: 123.5 s -> %.1fx; target >= "
-        "5x)  AP %.4f AP50 %.4f\n",
-        evalSeconds, 123.5 / evalSeconds, ap, ap50);
+        "evaluate+accumulate+summarize        %7.2f s (CPU %.2f s)   (P5 reference: 123.5 s "
+        "-> %.1fx; target >= 5x)  AP %.4f AP50 %.4f\n",
+        evalSeconds, evalCpu, 123.5 / evalSeconds, ap, ap50);
     std::printf("rfdetr eval (maxDets 1,10,500 + extended metrics) %.2f s  macro-F1 %.4f\n", rfdetr,
                 f1);
     std::printf(

@@ -73,6 +73,14 @@ inline ChildResult runCommand(const std::string& command) {
         true);
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far.
+inline double processCpuSeconds() {
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /// The 1-minute load average (other work on the machine skews wall times).
 inline double loadAverage() {
     std::ifstream f("/proc/loadavg");
