@@ -329,6 +329,22 @@ class TstDatasetValidator : public QObject {
         QVERIFY(!r.hasErrors());
     }
 
+    void theTrainersCheckUsesTheRunsQueries() {
+        json train = makeSplit(1);
+        for (int k = 0; k < 3; ++k)
+            train["annotations"].push_back({{"id", 100 + k},
+                                            {"image_id", 1},
+                                            {"category_id", 1},
+                                            {"bbox", {1, 1, 2, 2}},
+                                            {"area", 4}});
+        RunConfig cfg;
+        cfg.numQueries = 4;
+        const DatasetReport r = validateDatasetForRun(writeDataset(train, makeSplit(1)), cfg);
+        EXPECT_PROBLEM(r, Severity::Warning, "image id 1",
+                       "has 5 boxes but the model has 4 queries");
+        QCOMPARE(r.splits[0].imageFiles.checked, true);
+    }
+
     void manyMissingImagesAreCountedNotListed() {
         const std::string root = writeDataset(makeSplit(60), makeSplit(1));
         for (int i = 1; i <= 60; ++i)

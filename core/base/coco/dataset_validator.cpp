@@ -50,6 +50,14 @@ DatasetReport validateDataset(const std::string& root, const DatasetCheckOptions
     }
 }
 
+DatasetReport validateDatasetForRun(const std::string& folder, const RunConfig& cfg,
+                                    const DatasetCheckOptions& options) {
+    DatasetCheckOptions o = options;
+    o.checkImages = true;
+    o.numQueries = cfg.numQueries;
+    return validateDataset(folder, o);
+}
+
 DatasetReport validateDataset(const CocoDataset& dataset, const std::vector<Problem>& openProblems,
                               const DatasetCheckOptions& options) {
     DatasetReport report;
