@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -18,27 +22,61 @@ namespace studio::coco_detail {
 
 namespace {
 
-using json = nlohmann::json;
+using json = CocoJson;
 
-/// Offset of the first "{" preceded by "," and optional whitespace at or after `from`, or `from` - 1.
+/// Offset of the first "{" preceded by "," and optional whitespace at or after `from` (within 4 MB),
+/// or 0 when there is none.
 std::uint64_t findBoundary(int fd, std::uint64_t from, std::uint64_t size) {
-    constexpr std::size_t kWindow = std::size_t(4) << 20;
-    std::vector<char> buf(kWindow);
-    const ssize_t n = ::pread(fd, buf.data(), kWindow, static_cast<off_t>(from));
-    if (n <= 0) return 0;
+    constexpr std::size_t kStep = std::size_t(64) << 10;
+    constexpr std::uint64_t kLimit = std::uint64_t(4) << 20;  // give up on this part after 4 MB
+    char buf[kStep];
     bool afterComma = false;
-    for (ssize_t i = 0; i < n; ++i) {
-        const char c = buf[static_cast<std::size_t>(i)];
-        if (c == ',') {
-            afterComma = true;
-        } else if (afterComma && c == '{') {
-            return from + static_cast<std::uint64_t>(i);
-        } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-            afterComma = false;
+    for (std::uint64_t at = from; at < size && at - from < kLimit; at += kStep) {
+        const ssize_t n = ::pread(fd, buf, kStep, static_cast<off_t>(at));
+        if (n <= 0)
+            return 0;
+        for (ssize_t i = 0; i < n; ++i) {
+            const char c = buf[i];
+            if (c == ',') {
+                afterComma = true;
+            } else if (afterComma && c == '{') {
+                return at + static_cast<std::uint64_t>(i);
+            } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                afterComma = false;
+            }
         }
     }
-    (void)size;
     return 0;
+}
+
+/// The parser reports an error after reading the whole offending token, sometimes one byte more
+/// (numbers end on the next byte). Point at the token's first byte instead, as Python does, when
+/// the file confirms it.
+std::uint64_t tokenStart(const std::string& path, std::uint64_t last, const std::string& token) {
+    if (token.empty() || token.size() > 4096)
+        return last;
+    // Single-character tokens pile up in the parser's token text ("2,," for an unexpected second
+    // comma): then the last byte read is the culprit.
+    if (std::string_view(",:[]{}").find(token.back()) != std::string_view::npos)
+        return last;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return last;
+    std::string bytes(token.size(), '\0');
+    std::uint64_t found = last;
+    for (std::uint64_t back = 0; back <= 1; ++back) {
+        if (last + 1 < token.size() + back)
+            break;
+        const std::uint64_t start = last + 1 - token.size() - back;
+        if (::pread(fd, &bytes[0], bytes.size(), static_cast<off_t>(start)) ==
+                static_cast<ssize_t>(bytes.size()) &&
+            bytes == token) {
+            found = start;
+            break;
+        }
+    }
+    ::close(fd);
+    return found;
 }
 
 struct Speculation {
@@ -46,11 +84,10 @@ struct Speculation {
     enum class End { Failed, AtCandidate, AtSectionEnd } end = End::Failed;
     std::size_t nextCandidate = 0;
     std::uint64_t sectionEnd = 0;
-    std::thread thread;
 };
 
-void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates, std::size_t index,
-                    std::size_t bufferBytes, Speculation* spec) {
+void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& candidates,
+                    std::size_t index, std::size_t bufferBytes, Speculation* spec) {
     try {
         JsonByteSource source(path, candidates[index], bufferBytes);
         source.inject("[");
@@ -72,7 +109,8 @@ void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& c
     } catch (...) {
         spec->end = Speculation::End::Failed;
     }
-    if (spec->end == Speculation::End::Failed) spec->output.reset();
+    if (spec->end == Speculation::End::Failed)
+        spec->output.reset();
 }
 
 void appendOutput(ParseOutput& into, ParseOutput&& part) {
@@ -83,22 +121,84 @@ void appendOutput(ParseOutput& into, ParseOutput&& part) {
         into.images.push_back(im);
     }
     into.boxes.append(std::move(part.boxes));
-    for (auto& c : part.categories) into.categories.push_back(std::move(c));
+    for (auto& c : part.categories)
+        into.categories.push_back(std::move(c));
     into.issues.append(part.issues, into.elements);
-    for (int s = 0; s < kSectionCount; ++s) into.elements[s] += part.elements[s];
+    for (int s = 0; s < kSectionCount; ++s)
+        into.elements[s] += part.elements[s];
 }
 
-std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size, int threads) {
+std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size,
+                                            int parts) {
     std::vector<std::uint64_t> out;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return out;
-    for (int i = 1; i < threads; ++i) {
-        const std::uint64_t at = findBoundary(fd, size / static_cast<std::uint64_t>(threads) * static_cast<std::uint64_t>(i), size);
-        if (at != 0 && (out.empty() || at > out.back())) out.push_back(at);
+    if (fd < 0)
+        return out;
+    for (int i = 1; i < parts; ++i) {
+        const std::uint64_t at = findBoundary(
+            fd, size / static_cast<std::uint64_t>(parts) * static_cast<std::uint64_t>(i), size);
+        if (at != 0 && (out.empty() || at > out.back()))
+            out.push_back(at);
     }
     ::close(fd);
     return out;
 }
+
+/// The speculative parts, claimed in order by the pool threads and by thread 0 while it waits for
+/// one.
+class SpeculationPool {
+  public:
+    SpeculationPool(const std::string& path, const std::vector<std::uint64_t>& candidates,
+                    std::size_t bufferBytes)
+        : m_path(path),
+          m_candidates(candidates),
+          m_bufferBytes(bufferBytes),
+          m_specs(candidates.size()),
+          m_done(candidates.size(), 0) {}
+
+    /// Runs the next unclaimed part; false when none is left (or the pool was stopped).
+    bool runOne() {
+        if (m_stop)
+            return false;
+        const std::size_t i = m_next++;
+        if (i >= m_specs.size())
+            return false;
+        runSpeculation(m_path, m_candidates, i, m_bufferBytes, &m_specs[i]);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_done[i] = 1;
+        }
+        m_cv.notify_all();
+        return true;
+    }
+    /// Part i's result, helping with unclaimed parts while another thread finishes it.
+    Speculation& await(std::size_t i) {
+        while (true) {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                if (m_done[i])
+                    return m_specs[i];
+            }
+            if (!runOne())
+                break;
+        }
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_cv.wait(lock, [&] { return m_done[i] != 0; });
+        return m_specs[i];
+    }
+    void stop() { m_stop = true; }
+
+  private:
+    const std::string& m_path;
+    const std::vector<std::uint64_t>& m_candidates;
+    std::size_t m_bufferBytes;
+    std::vector<Speculation> m_specs;
+    std::vector<std::uint8_t> m_done;
+    std::atomic<std::size_t> m_next{0};
+    std::atomic<bool> m_stop{false};
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+};
 
 }  // namespace
 
@@ -106,28 +206,40 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
-    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a folder, not a JSON file");
+    if (S_ISDIR(st.st_mode))
+        throw std::runtime_error(path + ": is a folder, not a JSON file");
     const auto size = static_cast<std::uint64_t>(st.st_size);
 
-    int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-    const std::uint64_t perThread = std::max<std::uint64_t>(options.minBytesPerThread, 1);
-    threads = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(threads, size / perThread)));
-    const std::vector<std::uint64_t> candidates = threads > 1 ? chooseCandidates(path, size, threads)
-                                                              : std::vector<std::uint64_t>{};
+    int threads = options.threads > 0 ? options.threads
+                                      : static_cast<int>(std::thread::hardware_concurrency());
+    threads = std::max(threads, 1);
+    // More parts than threads, so a thread slowed down by other work on the machine delays little.
+    const std::uint64_t perPart = std::max<std::uint64_t>(options.minBytesPerPart, 1);
+    const int parts = threads == 1 ? 1
+                                   : static_cast<int>(std::max<std::uint64_t>(
+                                         1, std::min<std::uint64_t>(4 * threads, size / perPart)));
+    const std::vector<std::uint64_t> candidates =
+        parts > 1 ? chooseCandidates(path, size, parts) : std::vector<std::uint64_t>{};
 
     ParseResult result;
-    result.threadsUsed = 1 + static_cast<int>(candidates.size());
-    std::vector<Speculation> specs(candidates.size());
+    result.threadsUsed = candidates.empty() ? 1 : threads;
+    SpeculationPool pool(path, candidates, options.bufferBytes);
+    std::vector<std::thread> helpers;
     struct Joiner {
-        std::vector<Speculation>& s;
+        SpeculationPool& pool;
+        std::vector<std::thread>& threads;
         ~Joiner() {
-            for (auto& x : s)
-                if (x.thread.joinable()) x.thread.join();
+            pool.stop();
+            for (auto& t : threads)
+                t.join();
         }
-    } joiner{specs};
-    for (std::size_t i = 0; i < specs.size(); ++i)
-        specs[i].thread = std::thread(runSpeculation, std::cref(path), std::cref(candidates), i,
-                                      options.bufferBytes, &specs[i]);
+    } joiner{pool, helpers};
+    if (!candidates.empty())
+        for (int t = 1; t < threads; ++t)
+            helpers.emplace_back([&pool] {
+                while (pool.runOne()) {
+                }
+            });
 
     // Thread 0: the whole document, jumping over proven speculative parts.
     JsonByteSource source(path, 0, options.bufferBytes);
@@ -139,45 +251,54 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
         std::size_t j = k;
         bool toSectionEnd = false;
         while (true) {
-            if (specs[j].thread.joinable()) specs[j].thread.join();
-            if (specs[j].end == Speculation::End::Failed) break;
+            const Speculation& spec = pool.await(j);
+            if (spec.end == Speculation::End::Failed)
+                break;
             chain.push_back(j);
-            if (specs[j].end == Speculation::End::AtSectionEnd) {
+            if (spec.end == Speculation::End::AtSectionEnd) {
                 toSectionEnd = true;
                 break;
             }
-            j = specs[j].nextCandidate;
+            j = spec.nextCandidate;
         }
-        if (chain.empty()) return true;  // the guess at k failed: read on from here ourselves
+        if (chain.empty())
+            return true;  // the guess at k failed: read on from here ourselves
         handler.abandonCurrentElement();
         if (toSectionEnd) {
             source.inject("}");
-            source.seek(specs[chain.back()].sectionEnd);
+            source.seek(pool.await(chain.back()).sectionEnd);
             handler.setNextCandidate(candidates.size());
         } else {
             source.inject("},");  // close the abandoned element; element j follows the comma
             source.seek(candidates[j]);
             handler.setNextCandidate(j + 1);
         }
-        for (std::size_t c : chain) segments.push_back(std::move(specs[c].output));
-        result.guessesUsed += static_cast<int>(chain.size());
+        for (std::size_t c : chain)
+            segments.push_back(std::move(pool.await(c).output));
+        result.partsAdopted += static_cast<int>(chain.size());
         segments.push_back(std::make_unique<ParseOutput>());
         handler.switchOutput(segments.back().get());
         return true;
     });
-    const bool ok = json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, true);
+    const bool ok =
+        json::sax_parse(source.begin(), source.end(), &handler, json::input_format_t::json, true);
 
     result.end = handler.end();
-    if (ok) result.end.kind = ParseEnd::Kind::Complete;
-    for (int s = 0; s < kSectionCount; ++s) result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
-    if (result.end.kind == ParseEnd::Kind::SyntaxError || result.end.kind == ParseEnd::Kind::ReadError) {
+    if (ok)
+        result.end.kind = ParseEnd::Kind::Complete;
+    for (int s = 0; s < kSectionCount; ++s)
+        result.sawSection[s] = handler.sawSection(static_cast<Section>(s));
+    if (result.end.kind == ParseEnd::Kind::SyntaxError ||
+        result.end.kind == ParseEnd::Kind::ReadError) {
+        result.end.offset = tokenStart(path, result.end.offset, result.end.lastToken);
         const TextPosition pos = textPositionOf(path, result.end.offset);
         result.line = pos.line;
         result.column = pos.column;
     }
     result.output = std::move(*segments.front());
     for (std::size_t i = 1; i < segments.size(); ++i)
-        if (segments[i]) appendOutput(result.output, std::move(*segments[i]));
+        if (segments[i])
+            appendOutput(result.output, std::move(*segments[i]));
     return result;
 }
 

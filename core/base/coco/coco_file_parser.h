@@ -1,10 +1,11 @@
 #pragma once
-// Parses a COCO annotation file with nlohmann::json's SAX parser, streaming from the file, on several
-// threads when the file is large. Thread 0 reads the document from the start; each other thread starts at
-// a guessed annotation boundary ("," then "{") further on and reads annotation objects as array elements.
-// A guess is used only once proven: when thread 0 (or a proven neighbour) reaches exactly that byte as the
-// start of an element of the "annotations" array, it jumps past the work already done. A wrong guess costs
-// time, never correctness; the result is the same as one sequential pass.
+// Parses a COCO annotation file with nlohmann::json's SAX parser, streaming from the file, on
+// several threads when the file is large. Thread 0 reads the document from the start; each other
+// thread starts at a guessed annotation boundary ("," then "{") further on and reads annotation
+// objects as array elements. A guess is used only once proven: when thread 0 (or a proven
+// neighbour) reaches exactly that byte as the start of an element of the "annotations" array, it
+// jumps past the work already done. A wrong guess costs time, never correctness; the result is the
+// same as one sequential pass.
 #include <cstdint>
 #include <string>
 
@@ -13,8 +14,9 @@
 namespace studio::coco_detail {
 
 struct ParseOptions {
-    int threads = 0;                                        // 0: hardware concurrency
-    std::uint64_t minBytesPerThread = std::uint64_t(48) << 20;  // smaller files are read on one thread
+    int threads = 0;  // 0: hardware concurrency
+    std::uint64_t minBytesPerPart = std::uint64_t(8)
+                                    << 20;  // parsed in parts of at least this size
     std::size_t bufferBytes = std::size_t(1) << 20;
 };
 
@@ -24,7 +26,7 @@ struct ParseResult {
     std::uint64_t line = 0, column = 0;  // of end.offset when the parse failed
     bool sawSection[kSectionCount] = {};
     int threadsUsed = 1;
-    int guessesUsed = 0;  // speculative parts adopted (for tests and benchmarks)
+    int partsAdopted = 0;  // speculative parts used (for tests and benchmarks)
 };
 
 /// Parses `path`; throws std::runtime_error naming the file when it cannot be opened.

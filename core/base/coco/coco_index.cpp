@@ -13,37 +13,48 @@ namespace studio {
 
 using namespace coco_detail;
 
-void CocoIndex::FreeDeleter::operator()(CocoBox* p) const { std::free(p); }
+void CocoIndex::FreeDeleter::operator()(CocoBox* p) const {
+    std::free(p);
+}
 
 namespace {
 constexpr std::uint64_t kNoElement = ~std::uint64_t(0);
 
 CocoBox* allocateBoxes(std::size_t n) {
-    if (n == 0) return nullptr;
+    if (n == 0)
+        return nullptr;
     void* p = std::malloc(n * sizeof(CocoBox));
-    if (!p) throw std::bad_alloc();
+    if (!p)
+        throw std::bad_alloc();
     return static_cast<CocoBox*>(p);
 }
 }  // namespace
 
-/// Turns the parse output into the index: unique image ids, boxes grouped by image (stable), checks.
+/// Turns the parse output into the index: unique image ids, boxes grouped by image (stable),
+/// checks.
 struct CocoIndexBuilder {
     static void buildImages(CocoIndex& index, ParseOutput& out) {
         std::vector<std::int64_t> ids;
         ids.reserve(out.images.size());
-        for (const auto& im : out.images) ids.push_back(im.id);
+        for (const auto& im : out.images)
+            ids.push_back(im.id);
         const auto repeats = IdIndex().build(ids);
         std::vector<bool> drop(out.images.size(), false);
         for (const auto& [pos, first] : repeats) {
             drop[pos] = true;
-            ParseIssue is{IssueKind::DuplicateImageId, Section::Images, pos, out.images[pos].id, "id",
+            ParseIssue is{IssueKind::DuplicateImageId,
+                          Section::Images,
+                          pos,
+                          out.images[pos].id,
+                          "id",
                           "images[" + std::to_string(first) + "]"};
             out.issues.add(std::move(is));
         }
         index.m_images.reserve(out.images.size() - repeats.size());
         ids.clear();
         for (std::size_t i = 0; i < out.images.size(); ++i) {
-            if (drop[i]) continue;
+            if (drop[i])
+                continue;
             const ParsedImage& p = out.images[i];
             index.m_images.push_back({p.id, p.nameOffset, p.nameLength, p.width, p.height, 0, 0});
             ids.push_back(p.id);
@@ -55,17 +66,20 @@ struct CocoIndexBuilder {
 
     static IdIndex buildCategories(CocoIndex& index, ParseOutput& out) {
         std::vector<std::int64_t> ids;
-        for (const auto& c : out.categories) ids.push_back(c.id);
+        for (const auto& c : out.categories)
+            ids.push_back(c.id);
         const auto repeats = IdIndex().build(ids);
         std::vector<bool> drop(out.categories.size(), false);
         for (const auto& [pos, first] : repeats) {
             drop[pos] = true;
-            out.issues.add({IssueKind::DuplicateCategoryId, Section::Categories, pos, out.categories[pos].id, "id",
+            out.issues.add({IssueKind::DuplicateCategoryId, Section::Categories, pos,
+                            out.categories[pos].id, "id",
                             "categories[" + std::to_string(first) + "]"});
         }
         ids.clear();
         for (std::size_t i = 0; i < out.categories.size(); ++i) {
-            if (drop[i]) continue;
+            if (drop[i])
+                continue;
             ids.push_back(out.categories[i].id);
             index.m_categories.push_back(std::move(out.categories[i]));
         }
@@ -83,7 +97,7 @@ struct CocoIndexBuilder {
         // Pass 1: resolve image ids to positions (stored in imageId), count boxes per image.
         for (auto& chunk : chunks) {
             for (std::size_t i = 0; i < chunk.size; ++i) {
-                ParsedBox& pb = chunk.data[i];
+                ParsedBox& pb = chunk[i];
                 const auto pos = index.m_imageById.find(pb.imageId);
                 if (!pos) {
                     out.issues.add({IssueKind::UnknownImageId, Section::Annotations, kNoElement,
@@ -93,11 +107,13 @@ struct CocoIndexBuilder {
                 }
                 if (!categories.find(pb.box.categoryId))
                     out.issues.add({IssueKind::UnknownCategoryId, Section::Annotations, kNoElement,
-                                    pb.box.annotationId, "category_id", std::to_string(pb.box.categoryId)});
+                                    pb.box.annotationId, "category_id",
+                                    std::to_string(pb.box.categoryId)});
                 pb.imageId = *pos;
                 ++count[*pos];
                 ++kept;
-                if (static_cast<std::int64_t>(*pos) < lastPos) inFileOrder = false;
+                if (static_cast<std::int64_t>(*pos) < lastPos)
+                    inFileOrder = false;
                 lastPos = *pos;
             }
         }
@@ -110,16 +126,19 @@ struct CocoIndexBuilder {
         }
         index.m_boxes.reset(allocateBoxes(kept));
         index.m_boxCount = kept;
-        if (!inFileOrder) index.m_fileOrdinal.resize(kept);
+        if (!inFileOrder)
+            index.m_fileOrdinal.resize(kept);
         // Pass 2: scatter (stable within an image), freeing each chunk once copied.
         std::uint32_t ordinal = 0;
         for (auto& chunk : chunks) {
             for (std::size_t i = 0; i < chunk.size; ++i) {
-                const ParsedBox& pb = chunk.data[i];
-                if (pb.imageId < 0) continue;
+                const ParsedBox& pb = chunk[i];
+                if (pb.imageId < 0)
+                    continue;
                 const std::uint64_t at = count[static_cast<std::size_t>(pb.imageId)]++;
                 std::memcpy(static_cast<void*>(&index.m_boxes[at]), &pb.box, sizeof(CocoBox));
-                if (!inFileOrder) index.m_fileOrdinal[at] = ordinal;
+                if (!inFileOrder)
+                    index.m_fileOrdinal[at] = ordinal;
                 ++ordinal;
             }
             chunk.data.reset();
@@ -138,18 +157,20 @@ CocoIndex CocoIndex::load(const std::string& jsonPath, std::vector<Problem>* pro
                           const CocoLoadOptions& options) {
     ParseOptions po;
     po.threads = options.threads;
-    po.minBytesPerThread = options.minBytesPerThread;
+    po.minBytesPerPart = options.minBytesPerPart;
     ParseResult parsed = parseCocoFile(jsonPath, po);
     const bool fatal = parsed.end.kind == ParseEnd::Kind::SyntaxError ||
                        parsed.end.kind == ParseEnd::Kind::ReadError ||
                        parsed.end.kind == ParseEnd::Kind::Structure;
     if (fatal && !problems) {
         const std::vector<Problem> found = describeParseIssues(jsonPath, parsed);
-        throw std::runtime_error(found.empty() ? jsonPath + ": not a COCO annotation file" : found.front().toString());
+        throw std::runtime_error(found.empty() ? jsonPath + ": not a COCO annotation file"
+                                               : found.front().toString());
     }
     CocoIndex index;
     index.m_directory = std::filesystem::path(jsonPath).parent_path().string();
-    if (index.m_directory.empty()) index.m_directory = ".";
+    if (index.m_directory.empty())
+        index.m_directory = ".";
     CocoIndexBuilder::buildImages(index, parsed.output);
     const IdIndex categories = CocoIndexBuilder::buildCategories(index, parsed.output);
     CocoIndexBuilder::buildBoxes(index, parsed.output, categories);
@@ -170,32 +191,50 @@ CocoIndex::CocoIndex(const CocoIndex& o)
       m_categories(o.m_categories),
       m_imageById(o.m_imageById),
       m_skippedAnnotations(o.m_skippedAnnotations) {
-    if (m_boxCount) std::memcpy(static_cast<void*>(m_boxes.get()), o.m_boxes.get(), m_boxCount * sizeof(CocoBox));
+    if (m_boxCount)
+        std::memcpy(static_cast<void*>(m_boxes.get()), o.m_boxes.get(),
+                    m_boxCount * sizeof(CocoBox));
 }
 
 CocoIndex& CocoIndex::operator=(const CocoIndex& o) {
-    if (this != &o) *this = CocoIndex(o);
+    if (this != &o)
+        *this = CocoIndex(o);
     return *this;
 }
 
-std::size_t CocoIndex::numImages() const { return m_images.size(); }
-std::size_t CocoIndex::numBoxes() const { return m_boxCount; }
-std::int64_t CocoIndex::imageId(std::size_t i) const { return m_images[i].id; }
+std::size_t CocoIndex::numImages() const {
+    return m_images.size();
+}
+std::size_t CocoIndex::numBoxes() const {
+    return m_boxCount;
+}
+std::int64_t CocoIndex::imageId(std::size_t i) const {
+    return m_images[i].id;
+}
 std::string_view CocoIndex::fileName(std::size_t i) const {
     return std::string_view(m_names).substr(m_images[i].nameOffset, m_images[i].nameLength);
 }
-int CocoIndex::width(std::size_t i) const { return m_images[i].width; }
-int CocoIndex::height(std::size_t i) const { return m_images[i].height; }
+int CocoIndex::width(std::size_t i) const {
+    return m_images[i].width;
+}
+int CocoIndex::height(std::size_t i) const {
+    return m_images[i].height;
+}
 Span<CocoBox> CocoIndex::boxes(std::size_t i) const {
     return {m_boxes.get() + m_images[i].firstBox, m_images[i].boxCount};
 }
 std::optional<std::size_t> CocoIndex::indexOfImage(std::int64_t id) const {
     const auto p = m_imageById.find(id);
-    if (!p) return std::nullopt;
+    if (!p)
+        return std::nullopt;
     return static_cast<std::size_t>(*p);
 }
-const std::vector<CocoCategory>& CocoIndex::categories() const { return m_categories; }
-const std::string& CocoIndex::directory() const { return m_directory; }
+const std::vector<CocoCategory>& CocoIndex::categories() const {
+    return m_categories;
+}
+const std::string& CocoIndex::directory() const {
+    return m_directory;
+}
 
 std::uint64_t CocoIndex::fileOrdinal(std::size_t i, std::size_t k) const {
     const std::uint64_t at = m_images[i].firstBox + k;
@@ -206,7 +245,8 @@ std::size_t CocoIndex::memoryBytes() const {
     std::size_t bytes = sizeof(*this) + m_directory.capacity() + m_names.capacity();
     bytes += m_images.capacity() * sizeof(ImageRecord) + m_boxCount * sizeof(CocoBox);
     bytes += m_fileOrdinal.capacity() * sizeof(std::uint32_t) + m_imageById.memoryBytes();
-    for (const auto& c : m_categories) bytes += sizeof(c) + c.name.capacity() + c.supercategory.capacity();
+    for (const auto& c : m_categories)
+        bytes += sizeof(c) + c.name.capacity() + c.supercategory.capacity();
     return bytes;
 }
 

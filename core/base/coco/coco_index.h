@@ -1,8 +1,9 @@
 #pragma once
 // A compact, read-only index of a COCO annotation file (the Roboflow/rfdetr layout:
 // <split>/_annotations.coco.json with the images beside it). Built to hold CommonForms' train split
-// (436k images, ~6M boxes) in well under 1 GB: flat arrays, one string pool, boxes stored contiguously
-// per image. Loaded with a SAX parser (nlohmann::json::sax_parse), never a DOM of the whole file.
+// (436k images, ~6M boxes) in well under 1 GB: flat arrays, one string pool, boxes stored
+// contiguously per image. Loaded with a SAX parser (nlohmann::json::sax_parse), never a DOM of the
+// whole file.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,16 +38,17 @@ struct CocoCategory {
 /// Python reads them: the evaluator must compare IoUs and areas exactly as pycocotools does.
 struct CocoBox {
     double x = 0, y = 0, w = 0, h = 0;
-    double area = 0;           // the annotation's "area" field (pycocotools uses it for area ranges)
+    double area = 0;  // the annotation's "area" field (pycocotools uses it for area ranges)
     std::int32_t categoryId = 0;
     std::uint8_t iscrowd = 0;
     std::int64_t annotationId = 0;
 };
 
-/// How CocoIndex::load reads a file (defaults suit everyone; tests force small parts to exercise threads).
+/// How CocoIndex::load reads a file (defaults suit everyone; tests force small parts to exercise
+/// threads).
 struct CocoLoadOptions {
-    int threads = 0;                                          // 0: one per hardware thread
-    std::uint64_t minBytesPerThread = std::uint64_t(48) << 20;  // smaller files are read on one thread
+    int threads = 0;  // 0: one per hardware thread
+    std::uint64_t minBytesPerPart = std::uint64_t(8) << 20;  // read in parts of at least this size
 };
 
 class CocoIndex {
@@ -58,10 +60,11 @@ public:
     CocoIndex& operator=(CocoIndex&&) noexcept = default;
 
     /// Loads `jsonPath`. Structural problems (malformed JSON with line/column, wrong types, missing
-    /// fields, unknown or repeated image ids, unknown category ids, ...) are appended to `problems` with file
-    /// and id, and the index holds what could be read. Throws std::runtime_error when the file cannot be
-    /// read, and, when `problems` is null, also when the JSON is malformed or not a COCO object (then the
-    /// per-record problems are not reported). Any thread; uses up to `threads` threads for large files.
+    /// fields, unknown or repeated image ids, unknown category ids, ...) are appended to `problems`
+    /// with file and id, and the index holds what could be read. Throws std::runtime_error when the
+    /// file cannot be read, and, when `problems` is null, also when the JSON is malformed or not a
+    /// COCO object (then the per-record problems are not reported). Any thread; uses up to
+    /// `threads` threads for large files.
     static CocoIndex load(const std::string& jsonPath, std::vector<Problem>* problems = nullptr);
     static CocoIndex load(const std::string& jsonPath, std::vector<Problem>* problems,
                           const CocoLoadOptions& options);
@@ -83,11 +86,11 @@ public:
     /// Bytes held by the index (for the memory benchmark).
     std::size_t memoryBytes() const;
 
-    /// Position of box k of image i among the file's indexed annotations (file order; the evaluator needs
-    /// it to reproduce pycocotools with repeated annotation ids).
+    /// Position of box k of image i among the file's indexed annotations (file order; the evaluator
+    /// needs it to reproduce pycocotools with repeated annotation ids).
     std::uint64_t fileOrdinal(std::size_t i, std::size_t k) const;
-    /// Annotations in the file that could not be indexed (no usable image_id, category_id or bbox, or an
-    /// image id not in "images"); each kind is reported in the load problems.
+    /// Annotations in the file that could not be indexed (no usable image_id, category_id or bbox,
+    /// or an image id not in "images"); each kind is reported in the load problems.
     std::uint64_t skippedAnnotations() const { return m_skippedAnnotations; }
 
 private:
@@ -95,7 +98,7 @@ private:
         std::int64_t id;
         std::uint32_t nameOffset, nameLength;  // into m_names
         std::int32_t width, height;
-        std::uint64_t firstBox;                // into m_boxes
+        std::uint64_t firstBox;  // into m_boxes
         std::uint32_t boxCount;
     };
     struct FreeDeleter {

@@ -10,26 +10,37 @@ constexpr std::uint64_t kNoElement = ~std::uint64_t(0);
 
 const char* singular(Section s) {
     switch (s) {
-        case Section::Images: return "image";
-        case Section::Annotations: return "annotation";
-        case Section::Categories: return "category";
-        default: return "element";
+        case Section::Images:
+            return "image";
+        case Section::Annotations:
+            return "annotation";
+        case Section::Categories:
+            return "category";
+        default:
+            return "element";
     }
 }
 
 std::string where(const std::string& path, const ParseIssue& is) {
     std::string w = path + ": ";
-    if (is.id) return w + singular(is.section) + " id " + std::to_string(*is.id);
-    if (is.element != kNoElement) return w + sectionKey(is.section) + "[" + std::to_string(is.element) + "]";
+    if (is.id)
+        return w + singular(is.section) + " id " + std::to_string(*is.id);
+    if (is.element != kNoElement)
+        return w + sectionKey(is.section) + "[" + std::to_string(is.element) + "]";
     return w + singular(is.section) + " without an id";
 }
 
 std::string expected(const std::string& field) {
-    if (field == "id" || field == "image_id" || field == "category_id") return "an integer";
-    if (field == "width" || field == "height") return "a whole number of pixels (0 or more)";
-    if (field == "area") return "a number";
-    if (field == "iscrowd") return "0 or 1";
-    if (field == "bbox") return "[x, y, width, height]: 4 numbers";
+    if (field == "id" || field == "image_id" || field == "category_id")
+        return "an integer";
+    if (field == "width" || field == "height")
+        return "a whole number of pixels (0 or more)";
+    if (field == "area")
+        return "a number";
+    if (field == "iscrowd")
+        return "0 or 1";
+    if (field == "bbox")
+        return "[x, y, width, height]: 4 numbers";
     return "a string";
 }
 
@@ -42,7 +53,9 @@ Problem render(const std::string& path, const ParseIssue& is) {
         case IssueKind::TopLevelNotObject:
             p.field = path;
             p.message = "the file holds " + is.value + ", not a JSON object";
-            p.fix = "a COCO annotation file is one object with \"images\", \"annotations\" and \"categories\" arrays";
+            p.fix =
+                "a COCO annotation file is one object with \"images\", \"annotations\" and "
+                "\"categories\" arrays";
             break;
         case IssueKind::SectionNotArray:
             p.field = path + ": " + quoted;
@@ -58,30 +71,41 @@ Problem render(const std::string& path, const ParseIssue& is) {
         case IssueKind::ElementNotObject:
             p.message = std::string("is ") + is.value + ", not an object";
             p.value.clear();
-            p.fix = std::string("every element of \"") + sectionKey(is.section) + "\" must be a JSON object";
+            p.fix = std::string("every element of \"") + sectionKey(is.section) +
+                    "\" must be a JSON object";
             break;
         case IssueKind::MissingField:
-            p.message = "has no " + quoted + (is.section == Section::Annotations && is.field != "id"
-                                                  ? "; the annotation is skipped" : "");
-            if (is.section == Section::Images && is.field != "width") p.message += "; the image is skipped";
+            p.message = "has no " + quoted +
+                        (is.section == Section::Annotations && is.field != "id"
+                             ? "; the annotation is skipped"
+                             : "");
+            if (is.section == Section::Images && is.field != "width")
+                p.message += "; the image is skipped";
             p.fix = "add " + quoted + " (" + expected(is.field) + ")";
             break;
         case IssueKind::WrongType:
         case IssueKind::BadBbox:
             p.message = quoted + " must be " + expected(is.field);
-            if (is.section == Section::Annotations && is.field != "id" && is.field != "area" && is.field != "iscrowd")
+            if (is.section == Section::Annotations && is.field != "id" && is.field != "area" &&
+                is.field != "iscrowd")
                 p.message += "; the annotation is skipped";
             p.fix = "correct the value in the file";
             break;
         case IssueKind::MissingArea:
             p.severity = Severity::Warning;
-            p.message = "has no \"area\"; width*height is used (pycocotools' area ranges and rfdetr's loader read it)";
+            p.message =
+                "has no \"area\"; width*height is used (pycocotools' area ranges and rfdetr's "
+                "loader read it)";
             p.fix = "add \"area\" (for boxes: width*height) so other COCO tools accept the file";
             break;
         case IssueKind::MissingSupercategory:
             p.severity = Severity::Warning;
-            p.message = "has no \"supercategory\"; it is taken as a class (rfdetr's loader fails without it)";
-            p.fix = "add \"supercategory\": \"none\" only for a dataset-level category, another name for classes";
+            p.message =
+                "has no \"supercategory\"; it is taken as a class (rfdetr's loader fails without "
+                "it)";
+            p.fix =
+                "add \"supercategory\": \"none\" only for a dataset-level category, another name "
+                "for classes";
             break;
         case IssueKind::MissingSize:
             p.severity = Severity::Warning;
@@ -99,7 +123,8 @@ Problem render(const std::string& path, const ParseIssue& is) {
             p.fix = "give every category a unique id";
             break;
         case IssueKind::UnknownImageId:
-            p.message = "points at image_id " + is.value + ", which is not in \"images\"; the annotation is skipped";
+            p.message = "points at image_id " + is.value +
+                        ", which is not in \"images\"; the annotation is skipped";
             p.value.clear();
             p.fix = "add the image to \"images\" or remove the annotation";
             break;
@@ -112,8 +137,9 @@ Problem render(const std::string& path, const ParseIssue& is) {
             p.field = path;
             p.message = "has no " + quoted + " array";
             p.severity = is.field == "annotations" ? Severity::Warning : Severity::Error;
-            p.fix = is.field == "annotations" ? "add \"annotations\": [] if the split really has no objects"
-                                              : "add the " + quoted + " array (see the COCO format)";
+            p.fix = is.field == "annotations"
+                        ? "add \"annotations\": [] if the split really has no objects"
+                        : "add the " + quoted + " array (see the COCO format)";
             break;
         default:
             break;
@@ -129,33 +155,41 @@ std::vector<Problem> describeParseIssues(const std::string& path, const ParseRes
     if (end.kind == ParseEnd::Kind::SyntaxError || end.kind == ParseEnd::Kind::ReadError) {
         Problem p;
         p.field = path + ":" + std::to_string(parsed.line) + ":" + std::to_string(parsed.column);
-        p.message = (end.kind == ParseEnd::Kind::ReadError ? "cannot be read: " : "malformed JSON at line " +
-                     std::to_string(parsed.line) + ", column " + std::to_string(parsed.column) + ": ") + end.message;
-        p.fix = end.kind == ParseEnd::Kind::ReadError
-                    ? "check the disk and the file's permissions"
-                    : "repair or re-export the file (an interrupted download or copy cuts it short)";
+        p.message = (end.kind == ParseEnd::Kind::ReadError
+                         ? "cannot be read: "
+                         : "malformed JSON at line " + std::to_string(parsed.line) + ", column " +
+                               std::to_string(parsed.column) + ": ") +
+                    end.message;
+        p.fix =
+            end.kind == ParseEnd::Kind::ReadError
+                ? "check the disk and the file's permissions"
+                : "repair or re-export the file (an interrupted download or copy cuts it short)";
         out.push_back(std::move(p));
     }
     IssueLog log = parsed.output.issues;
     if (end.kind == ParseEnd::Kind::Complete) {
         for (Section s : {Section::Images, Section::Annotations, Section::Categories}) {
             if (!parsed.sawSection[static_cast<int>(s)])
-                log.add({IssueKind::MissingSection, Section::None, kNoElement, std::nullopt, sectionKey(s), ""});
+                log.add({IssueKind::MissingSection, Section::None, kNoElement, std::nullopt,
+                         sectionKey(s), ""});
         }
     }
-    for (const ParseIssue& is : log.listed()) out.push_back(render(path, is));
+    for (const ParseIssue& is : log.listed())
+        out.push_back(render(path, is));
     for (int k = 0; k < kIssueKindCount; ++k) {
         const auto kind = static_cast<IssueKind>(k);
         const std::uint64_t more = log.count(kind) - log.listedCount(kind);
-        if (more == 0) continue;
+        if (more == 0)
+            continue;
         ParseIssue sample;
         for (const auto& is : log.listed())
-            if (is.kind == kind) sample = is;
+            if (is.kind == kind)
+                sample = is;
         Problem p = render(path, sample);
         p.field = path;
         p.value.clear();
-        p.message = "and " + std::to_string(more) + " more like the above (" + std::to_string(log.count(kind)) +
-                    " in all): " + p.message;
+        p.message = "and " + std::to_string(more) + " more like the above (" +
+                    std::to_string(log.count(kind)) + " in all): " + p.message;
         out.push_back(std::move(p));
     }
     return out;

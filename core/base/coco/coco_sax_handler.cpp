@@ -9,17 +9,22 @@ namespace studio::coco_detail {
 
 namespace {
 
-constexpr std::uint32_t bit(int f) { return 1u << f; }
+constexpr std::uint32_t bit(int f) {
+    return 1u << f;
+}
 
-bool keyIs(const std::string& k, const char* literal) {
+bool keyIs(const CocoJson::string_t& k, const char* literal) {
     const std::size_t n = std::strlen(literal);
     return k.size() == n && std::memcmp(k.data(), literal, n) == 0;
 }
 
-Section classifySection(const std::string& k) {
-    if (keyIs(k, "annotations")) return Section::Annotations;
-    if (keyIs(k, "images")) return Section::Images;
-    if (keyIs(k, "categories")) return Section::Categories;
+Section classifySection(const CocoJson::string_t& k) {
+    if (keyIs(k, "annotations"))
+        return Section::Annotations;
+    if (keyIs(k, "images"))
+        return Section::Images;
+    if (keyIs(k, "categories"))
+        return Section::Categories;
     return Section::Other;
 }
 
@@ -31,10 +36,14 @@ bool isRecordSection(Section s) {
 
 const char* sectionKey(Section s) {
     switch (s) {
-        case Section::Images: return "images";
-        case Section::Annotations: return "annotations";
-        case Section::Categories: return "categories";
-        default: return "";
+        case Section::Images:
+            return "images";
+        case Section::Annotations:
+            return "annotations";
+        case Section::Categories:
+            return "categories";
+        default:
+            return "";
     }
 }
 
@@ -52,27 +61,33 @@ void CocoSaxHandler::beginInsideAnnotations() {
 }
 
 void CocoSaxHandler::abandonCurrentElement() {
-    if (!m_inElement || m_fakeElement) return;
+    if (!m_inElement || m_fakeElement)
+        return;
     m_fakeElement = true;
     --m_out->elements[static_cast<int>(m_section)];
 }
 
-std::string CocoSaxHandler::describe(Scalar kind, std::int64_t i, double d, const std::string* s) {
+std::string CocoSaxHandler::describe(Scalar kind, std::int64_t i, double d, const Text* s) {
     switch (kind) {
-        case Scalar::Integer: return std::to_string(i);
+        case Scalar::Integer:
+            return std::to_string(i);
         case Scalar::Float: {
             char buf[40];
             std::snprintf(buf, sizeof buf, "%.17g", d);
             return buf;
         }
         case Scalar::String: {
-            std::string t = s ? *s : std::string();
-            if (t.size() > 60) t = t.substr(0, 57) + "...";
+            std::string t = s ? std::string(s->data(), s->size()) : std::string();
+            if (t.size() > 60)
+                t = t.substr(0, 57) + "...";
             return "\"" + t + "\"";
         }
-        case Scalar::Bool: return i ? "true" : "false";
-        case Scalar::Null: return "null";
-        default: return "a binary value";
+        case Scalar::Bool:
+            return i ? "true" : "false";
+        case Scalar::Null:
+            return "null";
+        default:
+            return "a binary value";
     }
 }
 
@@ -81,7 +96,8 @@ void CocoSaxHandler::issue(IssueKind kind, const char* field, std::string value)
     is.kind = kind;
     is.section = m_section;
     is.element = m_elementIndex;
-    if (m_present & bit(static_cast<int>(Field::Id))) is.id = m_id;
+    if (m_present & bit(static_cast<int>(Field::Id)))
+        is.id = m_id;
     is.field = field;
     is.value = std::move(value);
     m_out->issues.add(std::move(is));
@@ -92,7 +108,8 @@ bool CocoSaxHandler::integerValue(Scalar kind, std::int64_t i, double d, std::in
         *out = i;
         return true;
     }
-    // 9.2e18 keeps the cast in range; integral floats ("id": 7.0) are what Python would accept as keys.
+    // 9.2e18 keeps the cast in range; integral floats ("id": 7.0) are what Python would accept as
+    // keys.
     if (kind == Scalar::Float && std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) {
         *out = static_cast<std::int64_t>(d);
         return true;
@@ -132,7 +149,8 @@ bool CocoSaxHandler::start_object(std::size_t) {
         if (m_candidates && m_section == Section::Annotations) {
             const std::uint64_t at = m_source->lastOffset();
             const auto& c = *m_candidates;
-            while (m_nextCandidate < c.size() && c[m_nextCandidate] < at) ++m_nextCandidate;
+            while (m_nextCandidate < c.size() && c[m_nextCandidate] < at)
+                ++m_nextCandidate;
             if (m_nextCandidate < c.size() && c[m_nextCandidate] == at) {
                 const std::size_t k = m_nextCandidate++;
                 if (!m_onCandidate(k)) {
@@ -145,8 +163,10 @@ bool CocoSaxHandler::start_object(std::size_t) {
             }
         }
     } else if (m_depth == 4 && m_inElement && !m_fakeElement && m_field != Field::Unknown) {
-        if (m_field == Field::Bbox) m_bboxBad = true;
-        else rejectField("an object");
+        if (m_field == Field::Bbox)
+            m_bboxBad = true;
+        else
+            rejectField("an object");
     } else if (m_depth == 5 && m_inElement && m_field == Field::Bbox) {
         m_bboxBad = true;
     }
@@ -154,7 +174,8 @@ bool CocoSaxHandler::start_object(std::size_t) {
 }
 
 bool CocoSaxHandler::end_object() {
-    if (m_depth == 3 && m_inElement) finishElement();
+    if (m_depth == 3 && m_inElement)
+        finishElement();
     --m_depth;
     return true;
 }
@@ -172,7 +193,8 @@ bool CocoSaxHandler::start_array(std::size_t) {
         m_pending = Section::None;
         if (isRecordSection(m_section)) {
             const int s = static_cast<int>(m_section);
-            if (m_seen[s]) issue(IssueKind::SectionRepeated, sectionKey(m_section), "");
+            if (m_seen[s])
+                issue(IssueKind::SectionRepeated, sectionKey(m_section), "");
             m_seen[s] = true;
         }
     } else if (m_depth == 3 && isRecordSection(m_section)) {
@@ -180,8 +202,10 @@ bool CocoSaxHandler::start_array(std::size_t) {
         m_present = 0;
         issue(IssueKind::ElementNotObject, "", "an array");
     } else if (m_depth == 4 && m_inElement && !m_fakeElement && m_field != Field::Unknown) {
-        if (m_field == Field::Bbox) m_bboxCount = 0;
-        else rejectField("an array");
+        if (m_field == Field::Bbox)
+            m_bboxCount = 0;
+        else
+            rejectField("an array");
     } else if (m_depth == 5 && m_inElement && m_field == Field::Bbox) {
         m_bboxBad = true;
     }
@@ -199,8 +223,10 @@ bool CocoSaxHandler::end_array() {
         }
         m_section = Section::None;
     } else if (m_depth == 4 && m_inElement && m_field == Field::Bbox) {
-        if (!m_bboxBad && m_bboxCount == 4) m_present |= bit(static_cast<int>(Field::Bbox));
-        else m_bboxBad = true;
+        if (!m_bboxBad && m_bboxCount == 4)
+            m_present |= bit(static_cast<int>(Field::Bbox));
+        else
+            m_bboxBad = true;
     }
     --m_depth;
     return true;
@@ -214,18 +240,28 @@ bool CocoSaxHandler::key(json::string_t& k) {
         if (keyIs(k, "id")) {
             f = Field::Id;
         } else if (m_section == Section::Annotations) {
-            if (keyIs(k, "bbox")) f = Field::Bbox;
-            else if (keyIs(k, "image_id")) f = Field::ImageId;
-            else if (keyIs(k, "category_id")) f = Field::CategoryId;
-            else if (keyIs(k, "area")) f = Field::Area;
-            else if (keyIs(k, "iscrowd")) f = Field::IsCrowd;
+            if (keyIs(k, "bbox"))
+                f = Field::Bbox;
+            else if (keyIs(k, "image_id"))
+                f = Field::ImageId;
+            else if (keyIs(k, "category_id"))
+                f = Field::CategoryId;
+            else if (keyIs(k, "area"))
+                f = Field::Area;
+            else if (keyIs(k, "iscrowd"))
+                f = Field::IsCrowd;
         } else if (m_section == Section::Images) {
-            if (keyIs(k, "file_name")) f = Field::FileName;
-            else if (keyIs(k, "width")) f = Field::Width;
-            else if (keyIs(k, "height")) f = Field::Height;
+            if (keyIs(k, "file_name"))
+                f = Field::FileName;
+            else if (keyIs(k, "width"))
+                f = Field::Width;
+            else if (keyIs(k, "height"))
+                f = Field::Height;
         } else if (m_section == Section::Categories) {
-            if (keyIs(k, "name")) f = Field::Name;
-            else if (keyIs(k, "supercategory")) f = Field::Supercategory;
+            if (keyIs(k, "name"))
+                f = Field::Name;
+            else if (keyIs(k, "supercategory"))
+                f = Field::Supercategory;
         }
         m_field = f;
         if (f == Field::Bbox) {
@@ -238,8 +274,12 @@ bool CocoSaxHandler::key(json::string_t& k) {
     return true;
 }
 
-bool CocoSaxHandler::null() { return scalar(Scalar::Null, 0, 0, nullptr); }
-bool CocoSaxHandler::boolean(bool v) { return scalar(Scalar::Bool, v ? 1 : 0, v ? 1 : 0, nullptr); }
+bool CocoSaxHandler::null() {
+    return scalar(Scalar::Null, 0, 0, nullptr);
+}
+bool CocoSaxHandler::boolean(bool v) {
+    return scalar(Scalar::Bool, v ? 1 : 0, v ? 1 : 0, nullptr);
+}
 bool CocoSaxHandler::number_integer(json::number_integer_t v) {
     return scalar(Scalar::Integer, v, static_cast<double>(v), nullptr);
 }
@@ -251,9 +291,11 @@ bool CocoSaxHandler::number_unsigned(json::number_unsigned_t v) {
 bool CocoSaxHandler::number_float(json::number_float_t v, const json::string_t&) {
     return scalar(Scalar::Float, 0, v, nullptr);
 }
-bool CocoSaxHandler::string(json::string_t& v) { return scalar(Scalar::String, 0, 0, &v); }
+bool CocoSaxHandler::string(json::string_t& v) {
+    return scalar(Scalar::String, 0, 0, &v);
+}
 
-bool CocoSaxHandler::scalar(Scalar kind, std::int64_t i, double d, const std::string* s) {
+bool CocoSaxHandler::scalar(Scalar kind, std::int64_t i, double d, const Text* s) {
     if (m_depth == 0) {
         issue(IssueKind::TopLevelNotObject, "", describe(kind, i, d, s));
         m_end.kind = ParseEnd::Kind::Structure;
@@ -274,8 +316,10 @@ bool CocoSaxHandler::scalar(Scalar kind, std::int64_t i, double d, const std::st
     } else if (m_depth == 3 && m_inElement && !m_fakeElement && m_field != Field::Unknown) {
         setField(kind, i, d, s);
     } else if (m_depth == 4 && m_inElement && m_field == Field::Bbox) {
-        if ((kind == Scalar::Integer || kind == Scalar::Float) && m_bboxCount < 4) m_bbox[m_bboxCount] = d;
-        else m_bboxBad = true;
+        if ((kind == Scalar::Integer || kind == Scalar::Float) && m_bboxCount < 4)
+            m_bbox[m_bboxCount] = d;
+        else
+            m_bboxBad = true;
         ++m_bboxCount;
     }
     return true;

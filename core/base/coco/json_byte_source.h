@@ -1,8 +1,9 @@
 #pragma once
 // Feeds a file to nlohmann::json's SAX parser through an input iterator, a buffer at a time, while
-// keeping the absolute file offset of every byte. Two extras serve the parallel COCO loader: bytes can be
-// injected before the file continues ("[" to read array elements from the middle of a file, "}" to close
-// an element early), and the file position can jump (seek) once the injected bytes are consumed.
+// keeping the absolute file offset of every byte. Two extras serve the parallel COCO loader: bytes
+// can be injected before the file continues ("[" to read array elements from the middle of a file,
+// "}" to close an element early), and the file position can jump (seek) once the injected bytes are
+// consumed.
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -13,7 +14,7 @@
 namespace studio {
 
 class JsonByteSource {
-public:
+  public:
     /// Opens `path` and positions it at byte `offset`; throws std::runtime_error naming the file.
     explicit JsonByteSource(const std::string& path, std::uint64_t offset = 0,
                             std::size_t bufferBytes = std::size_t(1) << 20);
@@ -36,7 +37,7 @@ public:
 
     /// The input iterator nlohmann::json::sax_parse(first, last, ...) consumes, one char per step.
     class Iterator {
-    public:
+      public:
         using iterator_category = std::input_iterator_tag;
         using value_type = char;
         using difference_type = std::ptrdiff_t;
@@ -46,13 +47,14 @@ public:
         Iterator(JsonByteSource* source, bool sentinel) : m_source(source), m_sentinel(sentinel) {}
         const char& operator*() const { return *m_source->m_p; }
         Iterator& operator++() {
-            if (++m_source->m_p == m_source->m_end) m_source->refill();
+            if (++m_source->m_p == m_source->m_end)
+                m_source->refill();
             return *this;
         }
         bool operator==(const Iterator& o) const { return atEnd() == o.atEnd(); }
         bool operator!=(const Iterator& o) const { return atEnd() != o.atEnd(); }
 
-    private:
+      private:
         bool atEnd() const { return m_sentinel || m_source->m_p == nullptr; }
         JsonByteSource* m_source;
         bool m_sentinel;
@@ -60,7 +62,7 @@ public:
     Iterator begin() { return Iterator(this, false); }
     Iterator end() { return Iterator(this, true); }
 
-private:
+  private:
     void refill();
     bool readAt(std::uint64_t offset);
 

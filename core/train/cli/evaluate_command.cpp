@@ -1,12 +1,14 @@
-#include <cstdio>
+// evaluate: the COCO evaluator and its command line live in studio_base (base/eval), shared with
+// the engine.
+#include <iostream>
 
+#include "base/eval/evaluate_cli.h"
 #include "train/cli/commands.h"
 
 namespace studio::train {
 
-int runEvaluateCommand(const Args& /*args*/) {
-    std::fprintf(stderr, "rfdetr-train evaluate: not available in this build yet (the COCO evaluator is still being written).\n");
-    return kExitFailure;
+int runEvaluateCommand(const Args& args) {
+    return runEvaluateCli(args, std::cout, std::cerr);
 }
 
 }  // namespace studio::train

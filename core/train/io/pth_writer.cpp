@@ -45,15 +45,17 @@ void writePth(const std::string& path, const PyValue& root) {
     std::string sinkError;
     try {
         AtomicFileWriter file(path);
+        // After a failed write (disk full) the sink discards the rest but reports success: a short count
+        // makes the zip writer throw, and its destructor would then throw again while unwinding
+        // (std::terminate). The error is raised once the archive is closed; the temporary file is removed.
         writeArchive(root, [&](const void* data, size_t size) -> size_t {
-            if (!sinkError.empty()) return 0;
+            if (!sinkError.empty()) return size;
             try {
                 file.write(data, size);
-                return size;
             } catch (const std::exception& e) {  // never throw through the C zip writer
                 sinkError = e.what();
-                return 0;
             }
+            return size;
         });
         if (!sinkError.empty()) throw PthError(sinkError);
         file.commit();

@@ -1,0 +1,51 @@
+#pragma once
+// What the training loop needs from multi-process training (ARCHITECTURE §1, rfdetr-spec.md §9): who this
+// rank is, gradient averaging once per optimiser step, sums of tensors and host values (box counts, loss
+// logs, stop flags), a barrier and a broadcast of the initial parameters. The loop talks only to this
+// interface; SingleProcessDist is the one-process implementation, the process-group implementation (Gloo on
+// CPU, NCCL on GPUs) plugs in behind it. Only rank 0 writes files.
+#include <memory>
+#include <vector>
+
+#include <ATen/Tensor.h>
+
+namespace studio::train {
+
+class DistContext {
+public:
+    virtual ~DistContext() = default;
+
+    virtual int rank() const = 0;
+    virtual int worldSize() const = 0;
+    bool isMain() const { return rank() == 0; }
+
+    /// Sums each tensor in place over all ranks (same shapes and order everywhere). Blocking collective.
+    virtual void allReduceSum(std::vector<at::Tensor>& tensors) = 0;
+    /// Replaces every defined gradient of `params` by its mean over ranks. Blocking collective.
+    virtual void averageGradients(const std::vector<at::Tensor>& params) = 0;
+    /// Sum of a host value over ranks (box counts, stop flags). Blocking collective.
+    virtual double sumOverRanks(double value) = 0;
+    /// Waits for every rank.
+    virtual void barrier() = 0;
+    /// Copies rank `root`'s values into every rank's tensors (initial parameters, resumed state).
+    virtual void broadcast(std::vector<at::Tensor>& tensors, int root = 0) = 0;
+
+    /// True when `flag` is set on any rank (all ranks act on the same step).
+    bool anyRank(bool flag) { return sumOverRanks(flag ? 1.0 : 0.0) > 0.5; }
+    /// The loss normaliser's reduction (rfdetr: all-reduce the box count, divide by the world size).
+    double averageOverRanks(double value) { return sumOverRanks(value) / worldSize(); }
+};
+
+/// One process: every collective is the identity.
+class SingleProcessDist final : public DistContext {
+public:
+    int rank() const override { return 0; }
+    int worldSize() const override { return 1; }
+    void allReduceSum(std::vector<at::Tensor>&) override {}
+    void averageGradients(const std::vector<at::Tensor>&) override {}
+    double sumOverRanks(double value) override { return value; }
+    void barrier() override {}
+    void broadcast(std::vector<at::Tensor>&, int) override {}
+};
+
+}  // namespace studio::train

@@ -1,0 +1,80 @@
+#include "train/engine/train_step.h"
+
+#include <ATen/ATen.h>
+#include <torch/autograd.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "train/dist/dist_context.h"
+#include "train/engine/autocast.h"
+#include "train/engine/grad_clip.h"
+
+namespace studio::train {
+
+Batch sliceBatch(const Batch& batch, int first, int count) {
+    Batch b;
+    b.images = batch.images.narrow(0, first, count);
+    b.targets.assign(batch.targets.begin() + first, batch.targets.begin() + first + count);
+    if (static_cast<int>(batch.imageIds.size()) >= first + count)
+        b.imageIds.assign(batch.imageIds.begin() + first, batch.imageIds.begin() + first + count);
+    if (static_cast<int>(batch.origSizes.size()) >= first + count)
+        b.origSizes.assign(batch.origSizes.begin() + first, batch.origSizes.begin() + first + count);
+    return b;
+}
+
+StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, LossLayout& layout) {
+    StepResult r;
+    const int n = static_cast<int>(batch.images.size(0));
+    const int micro = std::max(1, ctx.microBatch);
+    const int accum = (n + micro - 1) / micro;
+    r.images = n;
+    r.microBatches = accum;
+    const at::Tensor images = batch.images.to(ctx.device, /*non_blocking=*/true);
+    at::Tensor packedSum, totalSum;
+    bool outputsFinite = true;
+    for (int a = 0; a < accum && outputsFinite; ++a) {
+        const int first = a * micro;
+        const int count = std::min(micro, n - first);
+        const Batch part = sliceBatch(batch, first, count);
+        LossResult losses;
+        try {
+            AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
+            const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
+            losses = (*ctx.criterion)(out, part.targets);
+        } catch (const MatchingError& e) {
+            // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+            outputsFinite = false;
+            break;
+        }
+        if (layout.names.empty()) {
+            layout.names = losses.names;
+            layout.weights = losses.weights;
+        }
+        // rfdetr scales every micro-batch by 1 / grad_accum_steps (the configured count).
+        (losses.total / static_cast<double>(accum)).backward();
+        const at::Tensor packed = losses.packed();
+        const at::Tensor total = losses.total.detach().to(at::kFloat);
+        packedSum = packedSum.defined() ? packedSum + packed : packed;
+        totalSum = totalSum.defined() ? totalSum + total : total;
+    }
+    if (!outputsFinite) {
+        const auto terms = static_cast<int64_t>(std::max<std::size_t>(1, layout.names.size()));
+        packedSum = at::full({terms}, std::numeric_limits<float>::quiet_NaN(), at::device(ctx.device));
+        totalSum = at::full({}, std::numeric_limits<float>::quiet_NaN(), at::device(ctx.device));
+    }
+    r.packed = packedSum / static_cast<double>(accum);
+    ctx.dist->averageGradients(ctx.params);
+    r.gradNorm = clipGradNorm(ctx.params, ctx.clipMaxNorm);
+    const bool localFinite = at::logical_and(at::isfinite(totalSum), at::isfinite(r.gradNorm)).item<bool>();
+    r.finite = !ctx.dist->anyRank(!localFinite);  // every rank skips the same steps
+    if (r.finite) {
+        ctx.optimizer->setLrFactor(lrFactor);
+        ctx.optimizer->step();
+        if (ctx.ema) ctx.ema->update();
+    }
+    ctx.optimizer->zeroGrad();
+    return r;
+}
+
+}  // namespace studio::train

@@ -1,0 +1,53 @@
+#pragma once
+// One optimiser step (rfdetr's train_one_epoch body, rfdetr-spec.md §6.4): the batch is split into
+// grad_accum_steps micro-batches; each runs forward + criterion (under CUDA autocast when enabled) and
+// backward of total / A (every micro-batch normalised by its own box count inside the criterion); then the
+// gradients are averaged over ranks, clipped by their global L2 norm, and, when loss and gradients are
+// finite, AdamW steps with the scheduled lr and the EMA follows. A non-finite step changes no weights.
+// One host synchronisation per step (the finiteness flag); loss values stay on the device.
+#include <vector>
+
+#include <ATen/Tensor.h>
+#include <c10/core/Device.h>
+
+#include "train/data/batch.h"
+#include "train/engine/adamw.h"
+#include "train/engine/loss_log.h"
+#include "train/engine/model_ema.h"
+#include "train/loss/set_criterion.h"
+#include "train/model/rfdetr.h"
+
+namespace studio::train {
+
+class DistContext;
+
+struct StepContext {
+    RFDetrImpl* model = nullptr;
+    SetCriterion* criterion = nullptr;
+    AdamW* optimizer = nullptr;
+    ModelEma* ema = nullptr;               // null without EMA
+    DistContext* dist = nullptr;
+    std::vector<at::Tensor> params;        // trainable parameters (clipping, gradient sync)
+    c10::Device device = c10::Device(c10::kCPU);
+    bool autocast = false;                 // CUDA autocast (bf16 / fp16)
+    c10::ScalarType autocastDtype = c10::ScalarType::BFloat16;
+    int microBatch = 4;                    // images per micro-batch (batch_size)
+    double clipMaxNorm = 0.1;
+};
+
+struct StepResult {
+    bool finite = true;
+    at::Tensor packed;      // raw loss terms averaged over the micro-batches (device, detached)
+    at::Tensor gradNorm;    // global norm before clipping (device)
+    int images = 0;
+    int microBatches = 0;
+};
+
+/// Runs one optimiser step on `batch` with the lr factor of this step. Fills `layout` on first use.
+/// Throws what the model and criterion throw (bad shapes, out of memory). Training thread.
+StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, LossLayout& layout);
+
+/// The images [first, first + count) of a batch with their targets (views, no copies).
+Batch sliceBatch(const Batch& batch, int first, int count);
+
+}  // namespace studio::train
