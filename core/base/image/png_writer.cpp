@@ -44,7 +44,7 @@ bool isGray(const RgbImage& image) {
 
 // All C++ objects live outside this function: libpng leaves it with longjmp on errors.
 bool encodeRows(WriteState& state, const std::uint8_t* const* rows, int width, int height, bool gray,
-                int level) {
+                int level, bool upOnly) {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, onError, onWarning);
     if (!png) {
         std::snprintf(state.message, sizeof state.message, "out of memory");
@@ -57,6 +57,7 @@ bool encodeRows(WriteState& state, const std::uint8_t* const* rows, int width, i
     }
     png_set_write_fn(png, &state, appendBytes, flushNothing);
     png_set_compression_level(png, level);
+    if (upOnly) png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
     png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
                  gray ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -87,7 +88,7 @@ std::string encodePng(const RgbImage& image, const PngWriteOptions& options) {
     WriteState state;
     state.out = &out;
     const int level = options.compressionLevel < 0 ? 0 : options.compressionLevel > 9 ? 9 : options.compressionLevel;
-    if (!encodeRows(state, rows.data(), image.width, image.height, gray, level))
+    if (!encodeRows(state, rows.data(), image.width, image.height, gray, level, options.upFilterOnly))
         throw std::runtime_error(std::string("PNG encoding failed: ") + state.message);
     return out;
 }

@@ -10,6 +10,7 @@ namespace studio {
 struct PngWriteOptions {
     int compressionLevel = 6;       // zlib level 0..9
     bool grayWhenPossible = false;  // store as 8-bit gray when R == G == B everywhere (smaller files)
+    bool upFilterOnly = false;      // PNG "Up" filter only: 2-3x faster on documents, files ~5% larger
 };
 
 /// The PNG file bytes of `image`. Throws std::invalid_argument for an empty image and
