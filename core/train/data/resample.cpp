@@ -2,16 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "train/data/resample_kernels.h"
+
 namespace studio::train {
 
 namespace {
-
-// Four floats in one SSE register (GCC/Clang vector extension): R, G, B and a padding lane.
-using Float4 = float __attribute__((vector_size(16)));
 
 double triangle(double x) {
     x = std::fabs(x);
@@ -19,56 +19,6 @@ double triangle(double x) {
 }
 
 std::string sizeText(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
-
-// Converts source columns [x0, x1) of one RGB8 row (mirrored when flip) to floats, RGB interleaved.
-void rowToFloat(const std::uint8_t* row, int width, int x0, int x1, bool flip, float* out) {
-    if (!flip) {
-        const std::uint8_t* p = row + std::size_t(x0) * 3;
-        const int n = (x1 - x0) * 3;
-        for (int i = 0; i < n; ++i) out[i] = float(p[i]);
-        return;
-    }
-    for (int x = x0; x < x1; ++x, out += 3) {
-        const std::uint8_t* p = row + std::size_t(width - 1 - x) * 3;
-        out[0] = float(p[0]);
-        out[1] = float(p[1]);
-        out[2] = float(p[2]);
-    }
-}
-
-// out = sum_k w[k] * rows[k], over n floats (vectorised by the compiler: plain contiguous loops).
-void weightedRowSum(const float* const* rows, const float* w, int count, int n, float* out) {
-    {
-        const float* r = rows[0];
-        const float wk = w[0];
-        for (int i = 0; i < n; ++i) out[i] = wk * r[i];
-    }
-    for (int k = 1; k < count; ++k) {
-        const float* r = rows[k];
-        const float wk = w[k];
-        for (int i = 0; i < n; ++i) out[i] += wk * r[i];
-    }
-}
-
-inline std::uint8_t toByte(float v) {
-    const float r = v + 0.5f;
-    return r <= 0.f ? 0 : r >= 255.f ? 255 : static_cast<std::uint8_t>(r);
-}
-
-// Horizontal pass of one row: `in` holds pixels as Float4 starting at source column `inFirst`.
-void horizontalPass(const Float4* in, int inFirst, const AxisWeights& hw, std::uint8_t* out) {
-    const int n = int(hw.first.size());
-    for (int x = 0; x < n; ++x, out += 3) {
-        const Float4* p = in + (hw.first[x] - inFirst);
-        const float* w = hw.weights.data() + std::size_t(x) * hw.taps;
-        const int count = hw.count[x];
-        Float4 s = p[0] * w[0];
-        for (int k = 1; k < count; ++k) s += p[k] * w[k];
-        out[0] = toByte(s[0]);
-        out[1] = toByte(s[1]);
-        out[2] = toByte(s[2]);
-    }
-}
 
 // Rows of an image owned by the caller.
 class ImageRows final : public RowSource {
@@ -129,7 +79,10 @@ RgbImage resizeRows(RowSource& rows, const ResizeWindow& win, bool flip) {
                                     "," + std::to_string(win.y0) + " is outside the " +
                                     sizeText(win.outWidth, win.outHeight) + " resize of a " + sizeText(inW, inH) +
                                     " image");
-    const AxisWeights hw = bilinearAxisWeights(inW, win.outWidth, win.x0, win.x0 + outW);
+    // A mirrored source resized is the mirror of the source resized (the filter is symmetric): take the
+    // mirrored window of the plain resize and write its rows right to left.
+    const int x0 = flip ? win.outWidth - win.x0 - outW : win.x0;
+    const AxisWeights hw = bilinearAxisWeights(inW, win.outWidth, x0, x0 + outW);
     const AxisWeights vw = bilinearAxisWeights(inH, win.outHeight, win.y0, win.y0 + outH);
     const int xLo = hw.first.front();
     const int xHi = hw.first.back() + hw.count.back();
@@ -140,9 +93,10 @@ RgbImage resizeRows(RowSource& rows, const ResizeWindow& win, bool flip) {
     const int ringSize = vw.taps;
     std::vector<float> ring(rowFloats * ringSize);
     std::vector<std::uint8_t> decoded(std::size_t(inW) * 3);
-    std::vector<float> column(rowFloats);
-    std::vector<Float4> padded(static_cast<std::size_t>(nx));
+    std::vector<float> column(rowFloats + 3 * std::size_t(hw.taps) + 1, 0.f);  // + the spare floats read
     std::vector<const float*> srcRows(std::size_t(vw.taps));
+    std::vector<float> hw4(hw.weights.size() * 4);  // each horizontal weight in all four lanes
+    for (std::size_t i = 0; i < hw4.size(); ++i) hw4[i] = hw.weights[i / 4];
 
     RgbImage out(outW, outH);
     int loaded = 0;  // source rows read so far
@@ -151,14 +105,15 @@ RgbImage resizeRows(RowSource& rows, const ResizeWindow& win, bool flip) {
         while (loaded < first + count) {
             rows.readRow(decoded.data());
             if (loaded >= first)  // earlier rows are never needed (windows only move down)
-                rowToFloat(decoded.data(), inW, xLo, xHi, flip, ring.data() + rowFloats * (loaded % ringSize));
+                kernels::bytesToFloat(decoded.data() + std::size_t(xLo) * 3, int(rowFloats),
+                             ring.data() + rowFloats * (loaded % ringSize));
             ++loaded;
         }
         for (int k = 0; k < count; ++k) srcRows[k] = ring.data() + rowFloats * ((first + k) % ringSize);
-        weightedRowSum(srcRows.data(), vw.weights.data() + std::size_t(y) * vw.taps, count, int(rowFloats),
+        kernels::weightedRowSum(srcRows.data(), vw.weights.data() + std::size_t(y) * vw.taps, count, int(rowFloats),
                        column.data());
-        for (int x = 0; x < nx; ++x) padded[x] = Float4{column[3 * x], column[3 * x + 1], column[3 * x + 2], 0.f};
-        horizontalPass(padded.data(), xLo, hw, out.row(y));
+        kernels::horizontalRow(column.data(), xLo, hw.first.data(), hw.count.data(), hw4.data(), hw.taps, outW, flip,
+                               out.row(y));
     }
     rows.finish();
     return out;
