@@ -6,6 +6,8 @@ find_package(PNG REQUIRED)
 find_package(JPEG REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(CURL REQUIRED)
+# libcrypto: SHA-256/SHA-1 for Hub downloads and uploads (libssl-dev; also on the GPU machine).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 
 # stb (header-only): /usr/include/stb on Debian; elsewhere pass STB_INCLUDE_DIR.
 find_path(STB_INCLUDE_DIR stb_image_resize.h PATH_SUFFIXES stb HINTS ${PROJECT_SOURCE_DIR}/.device/stb/usr/include/stb)

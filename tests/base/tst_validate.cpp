@@ -144,6 +144,28 @@ private slots:
         const auto ps = validateRunConfig(c, {}, ctx());
         QVERIFY(find(ps, "hf_username"));
     }
+    void pushToHubTakesTheTokenFromEnvOrTokenFile() {
+        RunConfig c = valid();
+        c.pushToHub = true;
+        c.hfUsername = "me";
+        const std::string home = m_dir.filePath("home").toStdString();
+        EnvMap env{{"HOME", home}};
+        ValidationContext x = ctx();
+        x.env = &env;
+        const Problem* p = find(validateRunConfig(c, {}, x), "hf_token");
+        QVERIFY(p);
+        QVERIFY(p->fix.find("hf auth login") != std::string::npos);
+        env["HF_TOKEN"] = "hf_from_env";
+        QVERIFY(!find(validateRunConfig(c, {}, x), "hf_token"));
+        env.erase("HF_TOKEN");
+        std::filesystem::create_directories(home + "/.cache/huggingface");
+        std::ofstream(home + "/.cache/huggingface/token") << "hf_from_file\n";
+        const auto ps = validateRunConfig(c, {}, x);
+        QVERIFY(!find(ps, "hf_token"));
+        for (const auto& q : ps) QVERIFY(q.toString().find("hf_from_file") == std::string::npos);
+        env["HF_HOME"] = m_dir.filePath("elsewhere").toStdString();  // HF_HOME moves the token file
+        QVERIFY(find(validateRunConfig(c, {}, x), "hf_token"));
+    }
     void resumePathMustBeAFile() {
         RunConfig c = valid();
         setResumeSetting(c, m_dir.path().toStdString());

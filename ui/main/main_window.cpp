@@ -1,59 +1,381 @@
 #include "ui/main/main_window.h"
 
-#include <QComboBox>
-#include <QFormLayout>
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
-#include <QLineEdit>
-#include <QSpinBox>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QVBoxLayout>
-#include <QWidget>
 
-#include "base/config/config_fields.h"
-#include "base/config/run_config.h"
+#include <nlohmann/json.hpp>
+
+#include "base/config/config_loader.h"
+#include "base/run/run_folder.h"
+#include "studio_version.h"
+#include "ui/config/presets.h"
+#include "ui/config/run_config_model.h"
+#include "ui/gpu/gpu_list_model.h"
+#include "ui/gpu/local_gpu_monitor.h"
+#include "ui/log/log_model.h"
+#include "ui/log/log_pane.h"
+#include "ui/main/about_dialog.h"
+#include "ui/panels/config_panel.h"
+#include "ui/panels/dataset_picker.h"
+#include "ui/panels/run_panel.h"
+#include "ui/plots/metric_store.h"
+#include "ui/plots/monitor_view.h"
+#include "ui/process/run_controller.h"
+#include "ui/runs/run_list_model.h"
+#include "ui/runs/runs_panel.h"
 
 namespace studio::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOverride, QWidget* parent)
+    : QMainWindow(parent),
+      m_trainerOverride(trainerOverride),
+      m_model(new RunConfigModel(this)),
+      m_presets(new PresetListModel(this)),
+      m_gpus(new GpuListModel(scanLocalGpus, this)),
+      m_store(new MetricStore(this)),
+      m_log(new LogModel(50000, this)),
+      m_controller(new RunController(std::move(factory), this)),
+      m_probe(new TrainerProbe(this)),
+      m_gpuMonitor(new LocalGpuMonitor(scanLocalGpus, this)),
+      m_runs(new RunListModel(this)) {
     setWindowTitle(tr("RF-DETR Studio"));
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    auto* form = new QFormLayout;
-    const RunConfig def = defaultRunConfig();
+    setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
+    if (!m_presets->load()) showMessage(m_presets->lastError(), 15000);
+    if (auto last = m_settings.lastConfig()) m_model->setConfig(*last);
+    if (m_model->config().outputDir == defaultRunConfig().outputDir) {
+        // The trainer's default ("output", relative) means nothing in a desktop app: use a real folder.
+        m_model->setFieldText(QStringLiteral("output_dir"), QString());
+    }
 
-    auto* dataset = new QLineEdit(QString::fromStdString(def.dataset), central);
-    form->addRow(tr("Dataset"), dataset);
-    auto* size = new QComboBox(central);
-    for (const auto& s : modelSizeSpecs()) size->addItem(QString::fromUtf8(s.name));
-    size->setCurrentText(QString::fromUtf8(nameOf(def.modelSize)));
-    form->addRow(tr("Model size"), size);
+    // Left: configuration (scrolls) and runs, with the run buttons always visible below.
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    m_leftTabs = new QTabWidget(left);
+    m_configPanel = new ConfigPanel(m_model, m_presets, m_gpus, m_leftTabs);
+    auto* scroll = new QScrollArea(m_leftTabs);
+    scroll->setWidget(m_configPanel);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_leftTabs->addTab(scroll, tr("&Configure"));
+    m_runsPanel = new RunsPanel(m_runs, m_leftTabs);
+    m_leftTabs->addTab(m_runsPanel, tr("R&uns"));
+    leftLayout->addWidget(m_leftTabs, 1);
+    m_runPanel = new RunPanel(m_model, m_controller, left);
+    leftLayout->addWidget(m_runPanel);
+    if (m_model->config().outputDir.empty())
+        m_model->setFieldText(QStringLiteral("output_dir"), m_configPanel->suggestNewOutputFolder());
 
-    auto spin = [&](int value, int min, int max, const char* key) {
-        auto* sb = new QSpinBox(central);
-        sb->setRange(min, max);
-        sb->setValue(value);
-        if (const ConfigField* f = findFieldByKey(key)) sb->setToolTip(QString::fromStdString(f->help));
-        connect(sb, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateEffectiveBatch);
-        return sb;
-    };
-    m_batch = spin(def.batchSize, 1, 4096, "batch_size");
-    m_accum = spin(def.gradAccumSteps, 1, 4096, "grad_accum_steps");
-    m_gpus = spin(def.numGpus, 1, 64, "num_gpus");
-    form->addRow(tr("Batch size per GPU"), m_batch);
-    form->addRow(tr("Gradient accumulation"), m_accum);
-    form->addRow(tr("GPUs"), m_gpus);
-    layout->addLayout(form);
-    m_effective = new QLabel(central);
-    m_effective->setObjectName("effectiveBatch");
-    layout->addWidget(m_effective);
-    layout->addStretch();
-    setCentralWidget(central);
-    updateEffectiveBatch();
-    resize(900, 600);
+    m_monitor = new MonitorView(m_store, this);
+    m_logPane = new LogPane(m_log, this);
+    m_vsplit = new QSplitter(Qt::Vertical, this);
+    m_vsplit->addWidget(m_monitor);
+    m_vsplit->addWidget(m_logPane);
+    m_vsplit->setStretchFactor(0, 4);
+    m_vsplit->setStretchFactor(1, 1);
+    m_hsplit = new QSplitter(Qt::Horizontal, this);
+    m_hsplit->addWidget(left);
+    m_hsplit->addWidget(m_vsplit);
+    m_hsplit->setStretchFactor(0, 0);
+    m_hsplit->setStretchFactor(1, 1);
+    m_hsplit->setSizes({480, 1120});
+    m_vsplit->setSizes({720, 220});
+    setCentralWidget(m_hsplit);
+    m_statusState = new QLabel(this);
+    statusBar()->addPermanentWidget(m_statusState);
+    buildMenus();
+
+    connect(m_configPanel, &ConfigPanel::message, this, [this](const QString& t) { showMessage(t); });
+    connect(m_runPanel, &RunPanel::startRequested, this, [this] { startRun(StartMode::Fresh); });
+    connect(m_runPanel, &RunPanel::resumeRequested, this, [this] { startRun(StartMode::ResumeAuto); });
+    connect(m_runsPanel, &RunsPanel::openRequested, this, &MainWindow::openRun);
+    connect(m_runsPanel, &RunsPanel::forgetRequested, this, [this](const QString& dir) {
+        m_settings.removeRecentRun(dir);
+        refreshRuns();
+    });
+    connect(m_controller, &RunController::runReset, m_store, [this] {
+        m_store->clear();
+        m_runEmitsGpu = false;
+    });
+    connect(m_controller, &RunController::eventsReceived, this, [this](const std::vector<Event>& events) {
+        if (!m_runEmitsGpu) {
+            for (const auto& e : events) {
+                if (std::holds_alternative<GpuEvent>(e)) m_runEmitsGpu = true;
+            }
+            if (m_runEmitsGpu) m_gpuMonitor->setActive(false);  // the run reports its own GPUs
+        }
+        m_store->addEvents(events);
+    });
+    connect(m_controller, &RunController::logLines, m_log, &LogModel::append);
+    connect(m_controller, &RunController::malformedLinesChanged, m_logPane, &LogPane::setMalformedCount);
+    connect(m_controller, &RunController::stateChanged, this, &MainWindow::onStateChanged);
+    connect(m_controller, &RunController::failed, this, [this](const QString& msg) {
+        auto* box = new QMessageBox(QMessageBox::Critical, tr("Training failed"), msg.section(QLatin1Char('\n'), 0, 0),
+                                    QMessageBox::Ok, this);
+        box->setInformativeText(msg.section(QLatin1Char('\n'), 1));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();  // window-modal, not blocking: the GUI keeps running
+    });
+    connect(m_gpuMonitor, &LocalGpuMonitor::sampled, m_store, &MetricStore::addEvents);
+    connect(m_probe, &TrainerProbe::checked, this, &MainWindow::onTrainerChecked);
+    connect(m_logPane, &LogPane::minimumLevelChanged, this, [this](const QString& l) { m_settings.setLogLevel(l); });
+
+    if (!m_gpus->hasGpus())
+        m_monitor->setGpuNote(tr("No local GPU to sample (%1). GPU plots show a run's own GPU reports.")
+                                  .arg(m_gpus->scan().error.isEmpty() ? tr("NVML lists none") : m_gpus->scan().error));
+    m_gpuMonitor->setActive(true);
+    restoreSettings();
+    refreshRuns();
+    m_controller->setStopGraceMs(m_settings.stopGraceS() * 1000);
+    m_probe->check(m_trainerOverride.isEmpty() ? m_settings.trainerPath() : m_trainerOverride, QStringLiteral(STUDIO_VERSION));
+    m_runPanel->setTrainerProblem(tr("Checking rfdetr-train…"));
+    onStateChanged(m_controller->state());
 }
 
-void MainWindow::updateEffectiveBatch() {
-    const std::string formula = effectiveBatchFormula(m_batch->value(), m_accum->value(), m_gpus->value());
-    m_effective->setText(tr("Effective batch = %1").arg(QString::fromStdString(formula)));
+MainWindow::~MainWindow() = default;
+
+const TrainerCheck& MainWindow::trainerCheck() const { return m_probe->result(); }
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open run folder…"), QKeySequence::Open, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run folder"));
+        if (!dir.isEmpty()) openRun(dir);
+    });
+    file->addAction(tr("&Export plots as PNG…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Export every plot into"));
+        if (dir.isEmpty()) return;
+        const QStringList files = m_monitor->exportAll(dir);
+        showMessage(tr("Wrote %n plot(s) to %1", nullptr, int(files.size())).arg(dir));
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(tr("&Start training"), QKeySequence(Qt::CTRL | Qt::Key_R), this, [this] { startRun(StartMode::Fresh); });
+    run->addAction(tr("&Resume from latest EMA"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this,
+                   [this] { startRun(StartMode::ResumeAuto); });
+    run->addAction(tr("S&top (checkpoint, then exit)"), QKeySequence(Qt::CTRL | Qt::Key_Period), m_controller, &RunController::stop);
+
+    QMenu* settings = menuBar()->addMenu(tr("&Settings"));
+    settings->addAction(tr("&Trainer…"), this, &MainWindow::chooseTrainer);
+    settings->addAction(tr("&Stop grace period…"), this, [this] {
+        bool ok = false;
+        const int s = QInputDialog::getInt(this, tr("Stop grace period"),
+                                           tr("Seconds to wait for the final checkpoint before offering \"Kill now\":"),
+                                           m_settings.stopGraceS(), 5, 3600, 5, &ok);
+        if (!ok) return;
+        m_settings.setStopGraceS(s);
+        m_controller->setStopGraceMs(s * 1000);
+    });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About RF-DETR Studio"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::showMessage(const QString& text, int timeoutMs) { statusBar()->showMessage(text, timeoutMs); }
+
+void MainWindow::showAbout() {
+    const TrainerCheck& c = m_probe->result();
+    QString line = c.version.line;
+    if (!c.ok()) line = c.error;
+    AboutDialog dlg(line, this);
+    dlg.exec();
+}
+
+void MainWindow::chooseTrainer() {
+    const QString current = m_settings.trainerPath();
+    QMessageBox box(QMessageBox::Question, tr("Trainer"),
+                    tr("The Studio runs rfdetr-train %1.\nCurrently: %2").arg(QStringLiteral(STUDIO_VERSION),
+                                                                             m_probe->result().path.isEmpty() ? m_probe->result().error : m_probe->result().path),
+                    QMessageBox::Cancel, this);
+    QPushButton* choose = box.addButton(tr("Choose file…"), QMessageBox::AcceptRole);
+    QPushButton* automatic = box.addButton(tr("Find automatically"), QMessageBox::ResetRole);
+    box.exec();
+    if (box.clickedButton() == choose) {
+        const QString f = QFileDialog::getOpenFileName(this, tr("rfdetr-train executable"), current);
+        if (f.isEmpty()) return;
+        m_settings.setTrainerPath(f);
+    } else if (box.clickedButton() == automatic) {
+        m_settings.setTrainerPath(QString());
+    } else {
+        return;
+    }
+    m_trainerOverride.clear();
+    m_runPanel->setTrainerProblem(tr("Checking rfdetr-train…"));
+    m_probe->check(m_settings.trainerPath(), QStringLiteral(STUDIO_VERSION));
+}
+
+void MainWindow::onTrainerChecked(const TrainerCheck& check) {
+    m_runPanel->setTrainerProblem(check.error);
+    m_controller->setTrainerPath(check.ok() ? check.path : QString());
+    if (check.ok())
+        m_log->append({{0, LogLevel::Info, QStringLiteral("studio"), tr("Trainer: %1 (%2)").arg(check.version.line, check.path)}});
+    else
+        m_log->append({{0, LogLevel::Error, QStringLiteral("studio"), check.error}});
+}
+
+bool MainWindow::startRun(StartMode mode) {
+    const QString blocked = m_runPanel->startBlockedReason();
+    if (!blocked.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot start"), blocked);
+        return false;
+    }
+    if (mode == StartMode::ResumeAuto && !m_runPanel->resumePoint()) {
+        QMessageBox::information(this, tr("Nothing to resume"), tr("The output folder holds no checkpoint with EMA state."));
+        return false;
+    }
+    QString error;
+    if (!m_controller->start(m_model->config(), mode, &error)) {
+        if (mode == StartMode::Fresh && error.contains(QLatin1String("already holds a run"))) {
+            QMessageBox box(QMessageBox::Warning, tr("Output folder in use"), error, QMessageBox::Cancel, this);
+            QPushButton* fresh = box.addButton(tr("Use a new folder"), QMessageBox::AcceptRole);
+            QPushButton* resume = m_runPanel->resumePoint() ? box.addButton(tr("Resume it"), QMessageBox::ActionRole) : nullptr;
+            box.exec();
+            if (box.clickedButton() == fresh) {
+                m_model->setFieldText(QStringLiteral("output_dir"), m_configPanel->suggestNewOutputFolder());
+                return startRun(StartMode::Fresh);
+            }
+            if (resume && box.clickedButton() == resume) return startRun(StartMode::ResumeAuto);
+            return false;
+        }
+        QMessageBox::warning(this, tr("Cannot start"), error);
+        return false;
+    }
+    m_settings.addRecentRun(m_controller->runDir());
+    m_settings.setLastConfig(m_model->config());
+    refreshRuns();
+    return true;
+}
+
+bool MainWindow::openRun(const QString& dir) {
+    QString error;
+    if (!m_controller->attach(dir, &error)) {
+        QMessageBox::warning(this, tr("Cannot open the run"), error);
+        return false;
+    }
+    // The form shows the run's settings, so Resume continues it as it was configured.
+    const QString configPath = QString::fromStdString(RunFolder{m_controller->runDir().toStdString()}.configJson());
+    QFile f(configPath);
+    if (f.open(QIODevice::ReadOnly)) {
+        const QByteArray text = f.readAll();
+        const auto j = nlohmann::json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
+        if (j.is_object()) {
+            RunConfig cfg = runConfigFromJson(j, true).config;
+            cfg.hfToken = m_model->config().hfToken;  // never stored in a run folder
+            cfg.outputDir = m_controller->runDir().toStdString();
+            setResumeSetting(cfg, "");
+            m_model->setConfig(cfg);
+        }
+    } else {
+        m_model->setFieldText(QStringLiteral("output_dir"), m_controller->runDir());
+    }
+    m_runPanel->refreshResumePoint();
+    m_settings.addRecentRun(m_controller->runDir());
+    refreshRuns();
+    m_leftTabs->setCurrentIndex(0);
+    showMessage(tr("Opened %1").arg(m_controller->runDir()));
+    return true;
+}
+
+bool MainWindow::reattachRunningRun() {
+    for (const QString& dir : m_settings.recentRuns()) {
+        if (runIsLocked(dir.toStdString()) && openRun(dir)) {
+            showMessage(tr("Re-attached to the run still training in %1").arg(dir), 15000);
+            return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::setDataset(const QString& spec) { m_configPanel->datasetPicker()->setDataset(spec); }
+
+void MainWindow::setOutputDir(const QString& dir) { m_model->setFieldText(QStringLiteral("output_dir"), dir); }
+
+bool MainWindow::settled() const {
+    return m_probe->done() && !m_configPanel->datasetPicker()->busy() && m_controller->state() != RunState::Starting;
+}
+
+void MainWindow::refreshRuns() { m_runs->setFolders(m_settings.recentRuns()); }
+
+void MainWindow::onStateChanged(RunState state) {
+    QString text = tr("Run: %1").arg(QString::fromUtf8(nameOf(state)));
+    if (!m_controller->runDir().isEmpty()) text += QStringLiteral(" · ") + m_controller->runDir();
+    m_statusState->setText(text);
+    setWindowTitle(isActive(state) ? tr("RF-DETR Studio — %1 (%2)").arg(QFileInfo(m_controller->runDir()).fileName(),
+                                                                        QString::fromUtf8(nameOf(state)))
+                                   : tr("RF-DETR Studio"));
+    if (!isActive(state)) {
+        if (!m_runEmitsGpu || state != RunState::Idle) m_gpuMonitor->setActive(true);
+        refreshRuns();
+        if (m_closeAfterStop) QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
+    }
+}
+
+void MainWindow::restoreSettings() {
+    if (!restoreGeometry(m_settings.windowGeometry())) resize(1600, 1000);
+    restoreState(m_settings.windowState());
+    if (const QByteArray s = m_settings.splitterState(QStringLiteral("h")); !s.isEmpty()) m_hsplit->restoreState(s);
+    if (const QByteArray s = m_settings.splitterState(QStringLiteral("v")); !s.isEmpty()) m_vsplit->restoreState(s);
+    m_logPane->setMinimumLevelName(m_settings.logLevel());
+    m_configPanel->setAdvancedExpanded(m_settings.advancedExpanded());
+}
+
+void MainWindow::saveSettings() {
+    m_settings.setWindowGeometry(saveGeometry());
+    m_settings.setWindowState(saveState());
+    m_settings.setSplitterState(QStringLiteral("h"), m_hsplit->saveState());
+    m_settings.setSplitterState(QStringLiteral("v"), m_vsplit->saveState());
+    m_settings.setLastConfig(m_model->config());
+    m_settings.setAdvancedExpanded(m_configPanel->advancedExpanded());
+    m_settings.sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    const RunState s = m_controller->state();
+    if (isActive(s) && !m_closeAfterStop) {
+        QMessageBox box(QMessageBox::Question, tr("A run is active"),
+                        tr("The run in %1 is still %2.").arg(m_controller->runDir(), QString::fromUtf8(nameOf(s))),
+                        QMessageBox::Cancel, this);
+        box.setInformativeText(tr("Stop it (it writes a checkpoint first), or leave it running: reopen its folder "
+                                  "under Runs later to watch it again."));
+        QPushButton* stop = box.addButton(tr("Stop the run"), QMessageBox::DestructiveRole);
+        QPushButton* leave = box.addButton(tr("Leave it running"), QMessageBox::AcceptRole);
+        box.setDefaultButton(leave);
+        box.exec();
+        if (box.clickedButton() == stop) {
+            m_closeAfterStop = true;
+            m_controller->stop();
+            showMessage(tr("Stopping: the window closes once the final checkpoint is written."), 0);
+            event->ignore();
+            return;
+        }
+        if (box.clickedButton() != leave) {
+            event->ignore();
+            return;
+        }
+        m_controller->detachForExit();
+    } else if (isActive(s) && m_closeAfterStop) {
+        event->ignore();  // still stopping; onStateChanged closes us
+        return;
+    }
+    saveSettings();
+    event->accept();
 }
 
 }  // namespace studio::ui

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/config/config_fields.h"
+#include "base/hf/hub_token.h"
 
 namespace studio {
 
@@ -235,9 +236,12 @@ std::vector<Problem> validateRunConfig(const RunConfig& cfg, const Provenance& p
         if (cfg.hfUsername.empty() && cfg.hubRepo.empty())
             c.error("hf_username", "", "is needed to push the model to the Hub",
                     "set HF_USERNAME to your Hugging Face user or organisation");
-        if (cfg.hfToken.empty())
+        // The token may also come from the huggingface_hub token file; the token itself is never shown.
+        const EnvMap env = ctx.env ? *ctx.env : environmentSnapshot();
+        if (!hf::findHubToken(cfg.hfToken, env))
             c.error("hf_token", "", "is needed to push the model to the Hub",
-                    "set HF_TOKEN (a write token from huggingface.co/settings/tokens)");
+                    "set HF_TOKEN (a write token from huggingface.co/settings/tokens) or log in with `hf auth login` "
+                    "(token file " + hf::tokenFilePath(env) + ")");
     }
     return c.out;
 }

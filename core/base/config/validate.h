@@ -5,6 +5,7 @@
 
 #include "base/config/config_loader.h"
 #include "base/config/run_config.h"
+#include "base/util/env.h"
 #include "base/util/problem.h"
 
 namespace studio {
@@ -19,6 +20,7 @@ struct ValidationContext {
     ValidationPurpose purpose = ValidationPurpose::Train;
     int gpusAvailable = -1;  // CUDA devices found (-1: unknown, e.g. NVML missing)
     bool cudaBuild = true;   // the trainer binary can use CUDA at all
+    const EnvMap* env = nullptr;  // environment for the Hub token lookup (nullptr: the process environment)
 };
 
 std::vector<Problem> validateRunConfig(const RunConfig& cfg, const Provenance& provenance,

@@ -1,13 +1,9 @@
 #include "base/demo/demo_dataset.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -19,6 +15,7 @@
 #include "base/demo/demo_page.h"
 #include "base/demo/demo_rng.h"
 #include "base/events/event_writer.h"
+#include "base/hf/file_lock.h"
 #include "base/image/png_writer.h"
 #include "base/log/log.h"
 #include "base/util/atomic_file.h"
@@ -160,27 +157,6 @@ void writeSplit(const std::string& dir, int split, const DemoDatasetSpec& spec, 
     writeFileAtomic(dir + "/_annotations.coco.json", doc.dump());
 }
 
-// An exclusive flock on `path`, released on destruction.
-class FileLock {
-public:
-    explicit FileLock(const std::string& path) {
-        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (m_fd < 0) throw std::runtime_error("cannot create the lock file " + path + ": " + std::strerror(errno));
-        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-            logger().info("waiting for another process that is generating the demo dataset ({})", path);
-            while (::flock(m_fd, LOCK_EX) != 0) {
-                if (errno != EINTR) throw std::runtime_error("cannot lock " + path + ": " + std::strerror(errno));
-            }
-        }
-    }
-    ~FileLock() { ::close(m_fd); }
-    FileLock(const FileLock&) = delete;
-    FileLock& operator=(const FileLock&) = delete;
-
-private:
-    int m_fd = -1;
-};
-
 bool isComplete(const std::string& dir) {
     for (const char* split : kSplits)
         if (!fs::is_regular_file(dir + "/" + split + "/_annotations.coco.json")) return false;
@@ -234,7 +210,9 @@ std::string ensureDemoDataset(const std::string& cacheDir, const DemoProgress& p
     if (ec)
         throw std::runtime_error("cannot create " + parent + " for the demo dataset: " + ec.message() +
                                  ". Fix: choose a writable --cache-dir (CACHE_DIR)");
-    FileLock lock(dir + ".lock");
+    hf::FileLock lock(dir + ".lock", 0, [&] {
+        logger().info("waiting for another process that is generating the demo dataset in {}", dir);
+    });
     if (fs::exists(dir)) return checkedExisting(dir);  // another process made it while we waited
     // Leftovers of an interrupted generation (we hold the lock, so nobody is writing them).
     for (const auto& e : fs::directory_iterator(parent, ec)) {
