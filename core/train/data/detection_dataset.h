@@ -34,7 +34,7 @@ struct SampleTransform {
 
 /// A transformed sample: the square image and its boxes in its pixels.
 struct Sample {
-    RgbImage image;
+    studio::RgbImage image;
     Annotations annotations;
     std::int64_t imageId = 0;
     int origWidth = 0, origHeight = 0;  // the decoded image's full size (after EXIF orientation)

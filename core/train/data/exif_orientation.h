@@ -13,6 +13,6 @@ int exifOrientation(const std::uint8_t* app1, std::size_t size);
 
 /// The image as displayed for `orientation` (2 mirror, 3 rotate 180, 4 flip vertical, 5 transpose,
 /// 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise; 1 and unknown: unchanged).
-RgbImage applyOrientation(const RgbImage& image, int orientation);
+studio::RgbImage applyOrientation(const studio::RgbImage& image, int orientation);
 
 }  // namespace studio::train

@@ -71,12 +71,12 @@ std::unique_ptr<RowSource> openImage(std::string bytes, const std::string& name,
                                      const DecodeOptions& options = {});
 
 /// Decodes the whole image into memory. Throws std::runtime_error naming the image. Any thread.
-RgbImage decodeImage(std::string bytes, const std::string& name, const DecodeOptions& options = {});
+studio::RgbImage decodeImage(std::string bytes, const std::string& name, const DecodeOptions& options = {});
 
 /// Reads and decodes the file at `path`. Throws std::runtime_error naming the file. Any thread.
-RgbImage readImageFile(const std::string& path, const DecodeOptions& options = {});
+studio::RgbImage readImageFile(const std::string& path, const DecodeOptions& options = {});
 
 /// Rows of an image already in memory (shares nothing; the image is moved in).
-std::unique_ptr<RowSource> memoryRowSource(RgbImage image, int fullWidth = 0, int fullHeight = 0);
+std::unique_ptr<RowSource> memoryRowSource(studio::RgbImage image, int fullWidth = 0, int fullHeight = 0);
 
 }  // namespace studio::train

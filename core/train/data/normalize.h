@@ -12,6 +12,6 @@ constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
 float normalizedValue(int channel, int value);
 
 /// Writes the image as normalised float32 CHW (3 * height * width floats) to `out`. Any thread.
-void normalizeToChw(const RgbImage& image, float* out);
+void normalizeToChw(const studio::RgbImage& image, float* out);
 
 }  // namespace studio::train

@@ -37,13 +37,13 @@ struct ResizeWindow {
 /// Resizes the rows of `rows` (mirrored left-right first when `flip`). Reads every row, so a truncated
 /// file always fails. Throws std::invalid_argument for an empty or out-of-range window; decoder errors
 /// pass through. Any thread (one source per call).
-RgbImage resizeRows(RowSource& rows, const ResizeWindow& window, bool flip = false);
+studio::RgbImage resizeRows(RowSource& rows, const ResizeWindow& window, bool flip = false);
 
 /// Resizes an image in memory to width x height.
-RgbImage resizeImage(const RgbImage& image, int width, int height);
+studio::RgbImage resizeImage(const studio::RgbImage& image, int width, int height);
 
 /// The window [x0, x0+width) x [y0, y0+height) of an image (a copy). Throws std::invalid_argument when
 /// the window is outside the image.
-RgbImage cropImage(const RgbImage& image, int x0, int y0, int width, int height);
+studio::RgbImage cropImage(const studio::RgbImage& image, int x0, int y0, int width, int height);
 
 }  // namespace studio::train

@@ -67,6 +67,6 @@ void transformBoxes(Annotations& annotations, const TransformPlan& plan);
 
 /// The final square image: the rows of the decoded image (any resolution: a DCT-scaled JPEG gives the
 /// same geometry) pushed through the plan. Reads the whole source.
-RgbImage applyPlan(RowSource& rows, const TransformPlan& plan);
+studio::RgbImage applyPlan(RowSource& rows, const TransformPlan& plan);
 
 }  // namespace studio::train
