@@ -6,15 +6,14 @@
 #include "base/hf/hub_cache.h"
 #include "base/hf/hub_token.h"
 #include "base/log/log.h"
+#include "base/util/cache_dir.h"
 
 namespace studio::hubdata {
 
 namespace fs = std::filesystem;
 
 std::string studioCacheDir(const std::string& cacheDir, const EnvMap& env) {
-    if (!cacheDir.empty()) return cacheDir;
-    if (auto v = envValue(env, "XDG_CACHE_HOME"); v && !v->empty()) return *v + "/rfdetr-studio";
-    return envValue(env, "HOME").value_or("") + "/.cache/rfdetr-studio";
+    return studio::studioCacheDir(cacheDir, env);  // one rule for every cache user (base/util/cache_dir.h)
 }
 
 namespace {

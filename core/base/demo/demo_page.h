@@ -1,0 +1,29 @@
+#pragma once
+// One synthetic form page for the built-in demo dataset: text inputs (boxes, underlines, comb fields,
+// table cells), checkboxes and radio buttons, signature lines, among printed glyph-like text, section rules,
+// tables and header bars — with the boxes of the fillable areas in CommonForms' classes.
+#include <cstdint>
+#include <vector>
+
+#include "base/image/rgb_image.h"
+
+namespace studio::demo {
+
+/// Category ids in the Roboflow convention (0 is the dataset-level "forms" super-category).
+enum DemoCategory : int { kText = 1, kCheckBox = 2, kSignature = 3 };
+
+struct DemoBox {
+    int category = kText;
+    int x = 0, y = 0, w = 0, h = 0;  // pixels, top-left corner
+};
+
+struct DemoPage {
+    RgbImage image;
+    std::vector<DemoBox> boxes;
+};
+
+/// Renders the page for `seed` at width x height (layout scales with the width; 800 is the reference).
+/// Same seed and size, same pixels and boxes, on every machine. Any thread.
+DemoPage renderDemoPage(std::uint64_t seed, int width, int height);
+
+}  // namespace studio::demo
