@@ -1,0 +1,212 @@
+// rfdetr-train model-summary and predict on a small-size checkpoint written by the Studio's own writer:
+// the real binary (RFDETR_TRAIN) for JSON output, exit codes and the drawn image; the command functions
+// in-process for text output and bad input (fewer process starts keep the test short).
+#include <iostream>
+#include <sstream>
+
+#include <ATen/ATen.h>
+
+#include "train/cli/commands.h"
+#include "train/cli/image_file.h"
+#include "train/io/pth_file.h"
+#include "train/model/model_weights.h"
+#include "train/model/predictor.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>  // after Torch: Qt's `slots` macro breaks Torch headers
+
+using namespace studio;
+using namespace studio::train;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QString err;
+};
+
+Run runTrainer(const QStringList& args) {
+    QProcess p;
+    p.start(qEnvironmentVariable("RFDETR_TRAIN"), args);
+    if (!p.waitForFinished(120000)) return {};
+    return {p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
+}
+
+// Runs a command function in-process: its stdout, or the UsageError message (prefixed "usage: ").
+template <typename F>
+std::string capture(F&& command, const Args& args) {
+    std::ostringstream out;
+    auto* old = std::cout.rdbuf(out.rdbuf());
+    try {
+        const int rc = command(args);
+        std::cout.rdbuf(old);
+        return rc == 0 ? out.str() : "exit " + std::to_string(rc);
+    } catch (const UsageError& e) {
+        std::cout.rdbuf(old);
+        return std::string("usage: ") + e.what();
+    }
+}
+
+}  // namespace
+
+class TestModelCli : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QString m_weights, m_image;
+
+private slots:
+    void initTestCase() {
+        QVERIFY2(qEnvironmentVariableIsSet("RFDETR_TRAIN"), "RFDETR_TRAIN must point at the rfdetr-train binary");
+        at::manual_seed(3);
+        RFDetr model(ModelConfig::forSize(ModelSize::Small, 4));
+        PyValue ck = PyValue::dict();
+        ck.set("model", stateDictToValue(modelStateDict(*model)));
+        // A one-tensor EMA dict keeps the file small (the test only checks that EMA state is reported).
+        ck.set("ema_model", stateDictToValue({modelStateDict(*model).front()}));
+        ck.set("epoch", 7);
+        PyValue args = PyValue::namespaceObject();
+        args.set("class_names", PyValue::list({"checkbox", "text", "signature"}));
+        ck.set("args", args);
+        m_weights = m_tmp.filePath("small.pth");
+        writePth(m_weights.toStdString(), ck);
+
+        RgbImage img;  // a 300x200 gradient with a dark rectangle
+        img.width = 300;
+        img.height = 200;
+        img.pixels.resize(300 * 200 * 3);
+        for (int y = 0; y < 200; ++y)
+            for (int x = 0; x < 300; ++x)
+                for (int c = 0; c < 3; ++c)
+                    img.pixels[(y * 300 + x) * 3 + c] =
+                        (x > 50 && x < 120 && y > 40 && y < 90) ? 10 : static_cast<std::uint8_t>((x + y * c) % 256);
+        m_image = m_tmp.filePath("page.png");
+        writePngFile(m_image.toStdString(), img);
+    }
+
+    void summaryOfSizeWithoutWeights() {
+        Run r = runTrainer({"model-summary", "--model-size", "small", "--num-classes", "3", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["parameters"].toDouble(), 31798144.0);  // rfdetr's count for small, num_classes 3
+        QCOMPARE(j["resolution"].toInt(), 512);
+        QCOMPARE(j["class_logits"].toInt(), 4);
+        const std::string text = capture(runModelSummaryCommand, {"--model-size", "medium", "--num-classes", "90"});
+        QVERIFY2(text.find("33,687,458 in training") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("30,083,822 at inference") != std::string::npos, text.c_str());
+    }
+
+    void summaryOfCheckpoint() {
+        Run r = runTrainer({"model-summary", "--weights", m_weights, "--num-classes", "5", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["model_size"].toString(), QString("small"));
+        QCOMPARE(j["class_logits"].toInt(), 4);  // from the checkpoint, as rfdetr does
+        const QJsonObject w = j["weights"].toObject();
+        QCOMPARE(w["epoch"].toInt(), 7);
+        QCOMPARE(w["has_ema"].toBool(), true);
+        QCOMPARE(w["has_optimizer"].toBool(), false);
+        QCOMPARE(w["loaded"].toInt(), 487);
+        QVERIFY(w["missing"].toArray().isEmpty());
+        QVERIFY(w["unexpected"].toArray().isEmpty());
+        QCOMPARE(w["class_names"].toArray().at(2).toString(), QString("signature"));
+        QVERIFY(w["note"].toString().contains("resizes the head to 6 rows"));
+
+        const std::string wrong =
+            capture(runModelSummaryCommand, {"--model-size", "large", "--weights", m_weights.toStdString()});
+        QVERIFY2(wrong.rfind("usage: ", 0) == 0 && wrong.find("--model-size small") != std::string::npos, wrong.c_str());
+        const std::string text = capture(runModelSummaryCommand, {"--weights", m_weights.toStdString()});
+        QVERIFY2(text.find("epoch:     7") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("names:     checkbox, text, signature") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("loaded 487 tensors") != std::string::npos, text.c_str());
+    }
+
+    void predictMatchesApiAndDraws() {
+        const QString drawn = m_tmp.filePath("drawn.png");
+        // 128 px instead of 512 keeps the CPU forward short (and exercises the position-embedding resize).
+        Run r = runTrainer({"predict", "--weights", m_weights, "--image", m_image, "--threshold", "0.0095", "--json",
+                            "--output", drawn, "--device", "cpu", "--resolution", "128"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["width"].toInt(), 300);
+        QCOMPARE(j["height"].toInt(), 200);
+        QCOMPARE(j["resolution"].toInt(), 128);
+        const QJsonArray dets = j["detections"].toArray();
+
+        PredictorOptions o;
+        o.weightsPath = m_weights.toStdString();
+        o.device = "cpu";
+        o.resolution = 128;
+        Predictor p(o);
+        const RgbImage img = decodeImageFile(m_image.toStdString());
+        const std::vector<Detection> mine = p.predict(img.pixels.data(), img.width, img.height, 0.0095);
+        QVERIFY(!mine.empty());
+        QCOMPARE(dets.size(), qsizetype(mine.size()));
+        for (int i = 0; i < dets.size(); ++i) {
+            const QJsonObject d = dets[i].toObject();
+            QCOMPARE(d["class_id"].toInt(), int(mine[i].label));
+            QVERIFY(std::abs(d["score"].toDouble() - mine[i].score) < 1e-6);
+            QVERIFY(std::abs(d["box_xyxy"].toArray()[2].toDouble() - mine[i].x2) < 1e-3);
+            if (mine[i].label >= 1 && mine[i].label <= 3)
+                QCOMPARE(d["class_name"].toString().toStdString(), p.className(mine[i].label));
+        }
+        const RgbImage out = decodeImageFile(drawn.toStdString());
+        QCOMPARE(out.width, 300);
+        QCOMPARE(out.height, 200);
+        QVERIFY(out.pixels != img.pixels);  // boxes were drawn
+
+        const std::string text =
+            capture(runPredictCommand, {"--weights", m_weights.toStdString(), "--image", m_image.toStdString(),
+                                        "--threshold", "0.0095", "--resolution", "128", "--device", "cpu"});
+        QVERIFY2(text.find(std::to_string(mine.size()) + " detection(s) with score > 0.0095") != std::string::npos,
+                 text.c_str());
+        QVERIFY2(text.find("class  name") != std::string::npos, text.c_str());
+    }
+
+    void predictBadInput() {
+        const std::string w = m_weights.toStdString(), img = m_image.toStdString();
+        auto predict = [](const Args& a) { return capture(runPredictCommand, a); };
+        auto refused = [](const std::string& out, const std::string& what) {
+            return out.rfind("usage: ", 0) == 0 && out.find(what) != std::string::npos;
+        };
+        const std::string none = m_tmp.filePath("none.jpg").toStdString();
+        const std::string noImage = predict({"--weights", w, "--image", none});
+        QVERIFY2(refused(noImage, "none.jpg: cannot open"), noImage.c_str());
+
+        QFile junk(m_tmp.filePath("junk.png"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("not an image at all");
+        junk.close();
+        const std::string badImage = predict({"--weights", w, "--image", junk.fileName().toStdString()});
+        QVERIFY2(refused(badImage, "cannot decode"), badImage.c_str());
+
+        QFile src(m_weights);
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        const QByteArray half = src.read(src.size() / 2);
+        QFile cut(m_tmp.filePath("cut.pth"));
+        QVERIFY(cut.open(QIODevice::WriteOnly));
+        cut.write(half);
+        cut.close();
+        const std::string truncated = predict({"--weights", cut.fileName().toStdString(), "--image", img});
+        QVERIFY2(refused(truncated, "cut.pth") && truncated.find("truncated") != std::string::npos, truncated.c_str());
+
+        QVERIFY(refused(predict({"--weights", w, "--image", img, "--resolution", "500"}), "multiple of 32"));
+        QVERIFY(refused(predict({"--weights", w, "--image", img, "--threshold", "2"}), "--threshold 2"));
+        QVERIFY(refused(predict({"--image", img}), "--weights FILE is required"));
+        QVERIFY(refused(predict({"--weights", w, "--image", img, "--device", "tpu"}), "--device tpu"));
+        QVERIFY(refused(predict({"--weights", w, "--image", img, "--bogus"}), "--bogus"));
+
+        // The real binary maps these to exit code 2 with the message on stderr.
+        Run r = runTrainer({"predict", "--weights", m_weights, "--image", QString::fromStdString(none)});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("none.jpg: cannot open"), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelCli)
+#include "tst_model_cli.moc"
