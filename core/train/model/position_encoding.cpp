@@ -50,7 +50,7 @@ at::Tensor applyBoxDelta(const at::Tensor& delta, const at::Tensor& boxes) {
     return at::cat({cxcy, wh}, -1);
 }
 
-at::Tensor boxCxcywhToXyxy(const at::Tensor& boxes) {
+at::Tensor modelBoxCxcywhToXyxy(const at::Tensor& boxes) {
     at::Tensor c = boxes.narrow(-1, 0, 2);
     at::Tensor half = boxes.narrow(-1, 2, 2).clamp_min(0.0) * 0.5;
     return at::cat({c - half, c + half}, -1);

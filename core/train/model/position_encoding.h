@@ -17,6 +17,6 @@ at::Tensor featureSineEmbedding(const at::Tensor& mask, int64_t numPosFeats);
 at::Tensor applyBoxDelta(const at::Tensor& delta, const at::Tensor& boxes);
 
 /// cxcywh -> x1y1x2y2 with widths and heights clamped at 0 (rfdetr's box_cxcywh_to_xyxy).
-at::Tensor boxCxcywhToXyxy(const at::Tensor& boxes);
+at::Tensor modelBoxCxcywhToXyxy(const at::Tensor& boxes);
 
 }  // namespace studio::train

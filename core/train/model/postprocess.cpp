@@ -16,7 +16,7 @@ PostProcessed postProcess(const DetectionOutput& out, const at::Tensor& sizesHw,
     PostProcessed p;
     p.scores = scores;
     p.labels = index.remainder(k);
-    at::Tensor boxes = at::gather(boxCxcywhToXyxy(out.boxes), 1, query.unsqueeze(-1).repeat({1, 1, 4}));
+    at::Tensor boxes = at::gather(modelBoxCxcywhToXyxy(out.boxes), 1, query.unsqueeze(-1).repeat({1, 1, 4}));
     at::Tensor hw = sizesHw.to(boxes.device());
     at::Tensor h = hw.select(1, 0), w = hw.select(1, 1);
     at::Tensor scale = at::stack({w, h, w, h}, 1).to(boxes.scalar_type());

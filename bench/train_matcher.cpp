@@ -1,0 +1,340 @@
+// bench_matcher: Hungarian matching of one RF-DETR Medium training step (batch 16 x 13 groups x 5
+// output sets x 300 queries, 20 targets per image, 4 logits = 1040 assignment problems), the
+// batched path against the sequential reference path measured in the same run, and scipy's
+// linear_sum_assignment looping over the same cost blocks (python3 subprocess, when python3 has
+// scipy).
+//   bench_matcher [--device cpu|cuda] [--path auto|fused|tensor] [--threads N] [--repeats N]
+//                 [--scenario clustered|random]
+//                 [--batch 16] [--groups 13] [--queries 300] [--targets 20] [--classes 4]
+//                 [--outputs 5]
+//                 [--no-reference] [--no-scipy]
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <time.h>
+#include <unistd.h>
+
+#include "train/loss/fused_match_cost.h"
+#include "train/loss/hungarian_matcher.h"
+#include "train/loss/lsap.h"
+
+using namespace studio::train;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+    std::string device = "cpu", scenario = "clustered", path = "auto";
+    int threads = 0, repeats = 20, batch = 16, groups = 13, queries = 300, targets = 20,
+        classes = 4, outputs = 5;
+    bool reference = true, scipy = true;
+};
+
+double ms(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+// CPU time of the calling thread (ms): the component timings are not inflated by other processes.
+double processCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+}
+double threadCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+}
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+std::string loadAverage() {
+    std::ifstream in("/proc/loadavg");
+    std::string one;
+    in >> one;
+    return one.empty() ? "?" : one;
+}
+
+// Targets anywhere in the image; a third of the predictions are jittered copies of targets (queries
+// compete for the same objects, as in training), the rest random ("random": all random).
+void makeStep(const Args& a, std::vector<DetectionOutput>& outs, std::vector<ImageTargets>& tg,
+              const at::Device& dev) {
+    at::manual_seed(42);
+    for (int b = 0; b < a.batch; ++b)
+        tg.push_back({at::rand({a.targets, 4}) * 0.5 + 0.2,
+                      at::randint(0, a.classes, {a.targets}, at::kLong)});
+    const int nq = a.groups * a.queries;
+    for (int o = 0; o < a.outputs; ++o) {
+        auto logits = at::randn({a.batch, nq, a.classes}) * 2;
+        auto boxes = at::rand({a.batch, nq, 4}) * 0.6 + 0.1;
+        if (a.scenario == "clustered") {
+            const auto pick = at::randint(0, a.targets, {a.batch, nq / 3}, at::kLong);
+            for (int b = 0; b < a.batch; ++b)
+                boxes[b]
+                    .narrow(0, 0, nq / 3)
+                    .copy_(tg[b].boxes.index_select(0, pick[b]) + at::randn({nq / 3, 4}) * 0.02);
+            boxes = boxes.index_select(1, at::randperm(nq, at::kLong));
+        }
+        outs.push_back({logits.to(dev), boxes.to(dev)});
+    }
+}
+
+bool sameMatches(const MatchIndices& x, const MatchIndices& y) {
+    return at::equal(x.queryIdx, y.queryIdx) && at::equal(x.targetIdx, y.targetIdx) &&
+           x.perImage == y.perImage;
+}
+
+std::string findPythonWithScipy() {
+    for (const char* py : {"python3", "/usr/bin/python3"}) {
+        const std::string cmd = std::string(py) + " -c 'import scipy.optimize' >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) == 0)
+            return py;
+    }
+    return "";
+}
+
+// scipy over the same [Q, n] blocks (float32, converted to float64 as scipy does for the
+// reference's float32 tensors). wallMs < 0 when it could not run.
+struct ScipyRun {
+    double wallMs = -1, cpuMs = -1, totalCost = 0;
+};
+
+ScipyRun runScipy(const std::string& python, const std::vector<float>& blocks, int problems, int q,
+                  int n) {
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string base = (dir / ("bench_matcher_" + std::to_string(getpid()))).string();
+    {
+        std::ofstream out(base + ".f32", std::ios::binary);
+        out.write(reinterpret_cast<const char*>(blocks.data()),
+                  static_cast<std::streamsize>(blocks.size() * 4));
+    }
+    std::ofstream(base + ".py")
+        << "import sys, time, numpy as np\n"
+        << "from scipy.optimize import linear_sum_assignment\n"
+        << "p, q, n = " << problems << ", " << q << ", " << n << "\n"
+        << "c = np.fromfile(sys.argv[1], dtype=np.float32).reshape(p, q, n)\n"
+        << "t0, c0 = time.perf_counter(), time.process_time()\n"
+        << "res = [linear_sum_assignment(c[i].astype(np.float64)) for i in range(p)]\n"
+        << "t1, c1 = time.perf_counter(), time.process_time()\n"
+        << "total = sum(float(c[i][r, k].astype(np.float64).sum()) for i, (r, k) in "
+           "enumerate(res))\n"
+        << "print((t1 - t0) * 1e3, (c1 - c0) * 1e3, repr(total))\n";
+    const std::string cmd = python + " " + base + ".py " + base + ".f32";
+    ScipyRun run;
+    if (FILE* pipe = popen(cmd.c_str(), "r")) {
+        if (std::fscanf(pipe, "%lf %lf %lf", &run.wallMs, &run.cpuMs, &run.totalCost) != 3)
+            run.wallMs = -1;
+        pclose(pipe);
+    }
+    std::filesystem::remove(base + ".f32");
+    std::filesystem::remove(base + ".py");
+    return run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string k = argv[i];
+        auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (k == "--device")
+            a.device = next();
+        else if (k == "--path")
+            a.path = next();
+        else if (k == "--scenario")
+            a.scenario = next();
+        else if (k == "--threads")
+            a.threads = std::stoi(next());
+        else if (k == "--repeats")
+            a.repeats = std::max(1, std::stoi(next()));
+        else if (k == "--batch")
+            a.batch = std::stoi(next());
+        else if (k == "--groups")
+            a.groups = std::stoi(next());
+        else if (k == "--queries")
+            a.queries = std::stoi(next());
+        else if (k == "--targets")
+            a.targets = std::stoi(next());
+        else if (k == "--classes")
+            a.classes = std::stoi(next());
+        else if (k == "--outputs")
+            a.outputs = std::stoi(next());
+        else if (k == "--no-reference")
+            a.reference = false;
+        else if (k == "--no-scipy")
+            a.scipy = false;
+        else {
+            std::fprintf(
+                stderr,
+                "bench_matcher: unknown option %s (see the header of bench/train_matcher.cpp)\n",
+                k.c_str());
+            return 2;
+        }
+    }
+    if (!std::getenv("OMP_NUM_THREADS"))
+        at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
+    if (a.device == "cuda" && !at::hasCUDA()) {
+        std::fprintf(stderr,
+                     "bench_matcher: --device cuda, but this LibTorch has no CUDA device\n");
+        return 1;
+    }
+    const at::Device dev = a.device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+    std::vector<DetectionOutput> outs;
+    std::vector<ImageTargets> tg;
+    makeStep(a, outs, tg, dev);
+    std::vector<const DetectionOutput*> sets;
+    for (const auto& o : outs)
+        sets.push_back(&o);
+    const int problems = a.outputs * a.batch * a.groups;
+
+    MatcherOptions options;
+    options.threads = a.threads;
+    options.costPath = a.path == "fused"    ? MatchCostPath::Fused
+                       : a.path == "tensor" ? MatchCostPath::Tensor
+                                            : MatchCostPath::Auto;
+    HungarianMatcher matcher(options);
+    std::printf(
+        "bench_matcher: batch %d x groups %d x outputs %d x queries %d, %d targets/image, %d "
+        "logits "
+        "(%d assignment problems of %dx%d), scenario %s\n",
+        a.batch, a.groups, a.outputs, a.queries, a.targets, a.classes, problems, a.queries,
+        a.targets, a.scenario.c_str());
+    std::printf(
+        "machine: %s, %u hardware threads, %d solver threads, ATen threads %d, load average %s\n",
+        a.device.c_str(), std::thread::hardware_concurrency(), matcher.threads(),
+        at::get_num_threads(), loadAverage().c_str());
+
+    // Wall time is the latency a training step sees; process CPU time (all threads) is the work,
+    // which stays comparable when other processes load the machine.
+    std::vector<MatchIndices> fast;
+    std::vector<double> times, cpuTimes;
+    for (int r = 0; r < a.repeats + 2; ++r) {
+        const auto t0 = Clock::now();
+        const double c0 = processCpuMs();
+        fast = matcher.match(sets, tg, a.groups);
+        const double c1 = processCpuMs();
+        const auto t1 = Clock::now();
+        if (r >= 2) {
+            times.push_back(ms(t0, t1));
+            cpuTimes.push_back(c1 - c0);
+        }
+    }
+    const double fastMs = median(times), fastCpuMs = median(cpuTimes);
+    std::printf(
+        "batched path (%s cost, parallel LSAP): wall median %.2f ms (min %.2f), CPU %.2f ms, over "
+        "%d runs\n",
+        (a.path == "fused" || (a.path == "auto" && dev.is_cpu())) ? "fused CPU" : "tensor", fastMs,
+        *std::min_element(times.begin(), times.end()), fastCpuMs, a.repeats);
+
+    // Components on one thread (thread CPU time, best of 3 passes): the fused cost blocks, then the
+    // solver.
+    std::vector<float> blocks(static_cast<std::size_t>(problems) * a.queries * a.targets);
+    double costMs = 1e300, solveMs = 1e300, ourTotal = 0;
+    {
+        std::vector<at::Tensor> logits, boxes;
+        for (const auto& o : outs) {
+            logits.push_back(o.logits.to(at::kCPU).contiguous());
+            boxes.push_back(o.boxes.to(at::kCPU).contiguous());
+        }
+        const int stride = LsapSolver::workStride(a.queries);
+        std::vector<double> all(static_cast<std::size_t>(problems) * a.targets * stride);
+        FusedScratch scratch;
+        LsapSolver solver;
+        LsapResult result;
+        std::vector<FusedTargets> fusedTargets;
+        for (const auto& t : tg)
+            fusedTargets.emplace_back(t.boxes.data_ptr<float>(), t.labels.data_ptr<std::int64_t>(),
+                                      a.targets);
+        for (int pass = 0; pass < 3; ++pass) {
+            const double t0 = threadCpuMs();
+            int p = 0;
+            for (int o = 0; o < a.outputs; ++o)
+                for (int b = 0; b < a.batch; ++b)
+                    for (int g = 0; g < a.groups; ++g, ++p) {
+                        const std::int64_t row0 = (std::int64_t{b} * a.groups + g) * a.queries;
+                        fusedCostBlock(
+                            logits[o].data_ptr<float>() + row0 * a.classes,
+                            boxes[o].data_ptr<float>() + row0 * 4, a.queries, a.classes,
+                            fusedTargets[b], {},
+                            all.data() + static_cast<std::size_t>(p) * a.targets * stride, stride,
+                            scratch);
+                    }
+            const double t1 = threadCpuMs();
+            ourTotal = 0;
+            for (p = 0; p < problems; ++p) {
+                solver.solve(all.data() + static_cast<std::size_t>(p) * a.targets * stride,
+                             a.targets, a.queries, stride, result);
+                ourTotal += result.totalCost;
+            }
+            const double t2 = threadCpuMs();
+            costMs = std::min(costMs, t1 - t0);
+            solveMs = std::min(solveMs, t2 - t1);
+        }
+        for (int p = 0; p < problems; ++p) {
+            const double* src = all.data() + static_cast<std::size_t>(p) * a.targets * stride;
+            float* dst = blocks.data() + static_cast<std::size_t>(p) * a.queries * a.targets;
+            for (int t = 0; t < a.targets; ++t)
+                for (int i = 0; i < a.queries; ++i)
+                    dst[i * a.targets + t] = static_cast<float>(src[t * stride + i]);
+        }
+        std::printf(
+            "  components on one thread (CPU time, best of 3): fused cost %.2f ms, LSAP %.2f ms "
+            "(%.1f us per problem)\n",
+            costMs, solveMs, 1e3 * solveMs / problems);
+    }
+
+    if (a.reference) {
+        // Sequential means one thread for ATen too (OpenMP barriers spin badly on a loaded
+        // machine).
+        const int atenThreads = at::get_num_threads();
+        at::set_num_threads(1);
+        double refMs = 1e300, refCpuMs = 1e300;
+        bool identical = true;
+        for (int r = 0; r < 2; ++r) {
+            const auto t0 = Clock::now();
+            const double c0 = processCpuMs();
+            std::vector<MatchIndices> ref;
+            for (const auto& o : outs)
+                ref.push_back(HungarianMatcher::matchReference(o, tg, a.groups));
+            refCpuMs = std::min(refCpuMs, processCpuMs() - c0);
+            refMs = std::min(refMs, ms(t0, Clock::now()));
+            for (std::size_t i = 0; i < ref.size(); ++i)
+                identical = identical && sameMatches(ref[i], fast[i]);
+        }
+        at::set_num_threads(atenThreads);
+        std::printf(
+            "reference path (ATen cost per image on 1 thread, sequential LSAP; best of 2): wall "
+            "%.1f ms, CPU "
+            "%.1f ms -> batched path %.1fx faster (wall), %.1fx less CPU; matches identical: %s\n",
+            refMs, refCpuMs, refMs / fastMs, refCpuMs / fastCpuMs, identical ? "yes" : "NO");
+    }
+    if (a.scipy) {
+        const std::string python = findPythonWithScipy();
+        const ScipyRun run =
+            python.empty() ? ScipyRun{} : runScipy(python, blocks, problems, a.queries, a.targets);
+        if (run.wallMs < 0) {
+            std::printf(
+                "scipy: not run (no python3 with scipy; Debian: apt-get install python3-scipy)\n");
+        } else {
+            std::printf(
+                "scipy linear_sum_assignment over the same %d blocks (%s, LSAP only, no cost "
+                "computation): wall %.1f ms, CPU %.1f ms -> our LSAP alone on one thread %.1fx "
+                "less CPU; batched path %.1fx faster (wall), %.1fx less CPU; total cost %.9g vs "
+                "ours %.9g\n",
+                problems, python.c_str(), run.wallMs, run.cpuMs, run.cpuMs / solveMs,
+                run.wallMs / fastMs, run.cpuMs / fastCpuMs, run.totalCost, ourTotal);
+        }
+    }
+    return 0;
+}

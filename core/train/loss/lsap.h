@@ -1,0 +1,84 @@
+#pragma once
+// Rectangular linear sum assignment (minimisation), equivalent to
+// scipy.optimize.linear_sum_assignment: shortest augmenting paths with dual variables
+// (Jonker-Volgenant / Crouse 2016), O(n^2 m) for an n x m matrix with n <= m (a tall matrix is
+// solved transposed). Ties are broken as scipy breaks them, so on a matrix with several optimal
+// assignments the same one is returned. No Torch: plain arrays in, indices out.
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace studio::train {
+
+enum class LsapStatus {
+    Ok,
+    InvalidEntry,  // a NaN or -inf entry (scipy: "matrix contains invalid numeric entries")
+    Infeasible,    // +inf entries leave no complete assignment (scipy: "cost matrix is infeasible")
+};
+
+/// min(rows, cols) pairs; rowInd ascending (as scipy), colInd[k] the column assigned to rowInd[k].
+struct LsapResult {
+    std::vector<std::int64_t> rowInd;
+    std::vector<std::int64_t> colInd;
+    double totalCost = 0;  // sum of the assigned entries (double), 0 for an empty matrix
+    bool finiteInput =
+        true;  // every entry of the last input was finite (+inf is allowed but reported)
+};
+
+/// A reusable solver: keeps its scratch buffers between calls, so one instance per thread solves
+/// many problems without allocating. Not thread-safe; use one per thread.
+class LsapSolver {
+  public:
+    /// Solves the rows x cols matrix whose row r starts at cost + r * rowStride (float or double
+    /// entries; arithmetic is in double, as scipy). Returns Ok and fills `out`, or an error status
+    /// with `out` empty.
+    LsapStatus solve(const float* cost, int rows, int cols, std::ptrdiff_t rowStride,
+                     LsapResult& out);
+    LsapStatus solve(const double* cost, int rows, int cols, std::ptrdiff_t rowStride,
+                     LsapResult& out);
+
+    /// For producers that write the working matrix themselves (the fused cost kernel), skipping the
+    /// copy: returns a rows x workStride(cols) row-major buffer for a rows <= cols problem; fill
+    /// columns [0, cols) of each row (the rest is padding), then call solvePrepared. The buffer is
+    /// valid until the next call.
+    double* prepare(int rows, int cols);
+    /// Row stride of prepare()'s buffer: cols rounded up to a multiple of 8.
+    static int workStride(int cols);
+    /// Solves the prepared matrix like solve(). NaN / -inf entries are found as rows are first
+    /// scanned, so a failing status may come after part of the work.
+    LsapStatus solvePrepared(LsapResult& out);
+
+  private:
+    template <class T>
+    LsapStatus solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
+                         LsapResult& out);
+    int augmentingPath(int curRow, double& minVal);
+    void setShape(int rows, int cols);
+    LsapStatus run(LsapResult& out);
+    int pickColumn(double lowest) const;
+    int parentOf(int column) const;
+
+    int m_nr = 0;   // rows of the working matrix (<= m_nc)
+    int m_nc = 0;   // columns
+    int m_pad = 0;  // m_nc rounded up to twice the vector width; padded columns are never open
+    bool m_invalid = false, m_infinite = false;  // seen by the first scans of the rows so far
+    std::vector<double> m_transposed;            // tall inputs: the input transposed, m_nr x m_nc
+    std::vector<double> m_work;                  // the working matrix in double, m_nr x m_pad
+    std::vector<double> m_u, m_v;
+    std::vector<double> m_shortest;  // per column: distance in the current search, NaN once settled
+    std::vector<double> m_settled;   // per column: the distance it was settled at
+    std::vector<double> m_stepMin;   // per search step: the distance the step relaxed from
+    std::vector<int> m_col4row, m_row4col, m_visitedRows, m_visitedCols;
+    std::vector<std::pair<int, int>> m_path;  // (row, column) pairs of the augmenting path
+    mutable std::vector<int> m_ties;
+};
+
+/// Convenience for tests and tools: a dense row-major rows x cols matrix.
+LsapStatus solveLinearSumAssignment(const std::vector<double>& cost, int rows, int cols,
+                                    LsapResult& out);
+
+/// Human-readable status ("ok", "invalid entry (NaN or -inf)", "infeasible").
+const char* lsapStatusText(LsapStatus status);
+
+}  // namespace studio::train

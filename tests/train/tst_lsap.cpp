@@ -1,0 +1,225 @@
+// LsapSolver: scipy parity on matcher_cases.json, optimality against brute force, non-finite
+// entries.
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "train/loss/lsap.h"
+
+using namespace studio::train;
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Minimum total over all assignments of min(rows, cols) pairs (rows <= 8 or cols <= 8 kept small).
+double bruteForceMin(const std::vector<double>& c, int rows, int cols) {
+    const bool tall = rows > cols;
+    const int n = tall ? cols : rows, m = tall ? rows : cols;
+    auto at = [&](int i, int j) { return tall ? c[j * cols + i] : c[i * cols + j]; };
+    std::vector<int> perm(m);
+    std::iota(perm.begin(), perm.end(), 0);
+    double best = kInf;
+    // Enumerate ordered choices of n distinct columns out of m via permutations of m (m <= 8).
+    do {
+        double s = 0;
+        for (int i = 0; i < n; ++i)
+            s += at(i, perm[i]);
+        best = std::min(best, s);
+    } while (std::next_permutation(perm.begin(), perm.end()));
+    return best;
+}
+
+bool isPermutationLike(const LsapResult& r, int rows, int cols) {
+    const int k = std::min(rows, cols);
+    if (static_cast<int>(r.rowInd.size()) != k || static_cast<int>(r.colInd.size()) != k)
+        return false;
+    std::vector<char> rowUsed(rows, 0), colUsed(cols, 0);
+    for (int i = 0; i < k; ++i) {
+        if (r.rowInd[i] < 0 || r.rowInd[i] >= rows || r.colInd[i] < 0 || r.colInd[i] >= cols)
+            return false;
+        if (rowUsed[r.rowInd[i]]++ || colUsed[r.colInd[i]]++)
+            return false;
+        if (i > 0 && r.rowInd[i] <= r.rowInd[i - 1])
+            return false;  // ascending rows, as scipy
+    }
+    return true;
+}
+}  // namespace
+
+class TstLsap : public QObject {
+    Q_OBJECT
+  private slots:
+    void scipyCases() {
+        std::ifstream in(STUDIO_TEST_DATA_DIR "/rfdetr/matcher_cases.json");
+        QVERIFY(in.good());
+        const auto doc = nlohmann::json::parse(in);
+        const auto& cases = doc.at("cases");
+        QCOMPARE(static_cast<int>(cases.size()), 20);
+        LsapSolver solver;
+        for (const auto& cs : cases) {
+            const std::string name = cs.at("name");
+            const int rows = cs.at("rows"), cols = cs.at("cols");
+            std::vector<double> cost;
+            std::vector<float> cost32;
+            for (const auto& row : cs.at("cost"))
+                for (const auto& x : row) {
+                    cost.push_back(x.get<double>());
+                    cost32.push_back(x.get<float>());
+                }
+            QCOMPARE(static_cast<int>(cost.size()), rows * cols);
+            LsapResult r;
+            QCOMPARE(solver.solve(cost.data(), rows, cols, cols, r), LsapStatus::Ok);
+            QVERIFY2(isPermutationLike(r, rows, cols), name.c_str());
+            const double want = cs.at("total_cost");
+            QVERIFY2(std::abs(r.totalCost - want) <= 1e-9 * std::max(1.0, std::abs(want)),
+                     (name + ": " + std::to_string(r.totalCost) + " vs " + std::to_string(want))
+                         .c_str());
+            // The indices equal scipy's even where the optimum is not unique (same tie-breaking).
+            const auto wantRows = cs.at("row_ind").get<std::vector<std::int64_t>>();
+            const auto wantCols = cs.at("col_ind").get<std::vector<std::int64_t>>();
+            QVERIFY2(r.rowInd == wantRows, name.c_str());
+            QVERIFY2(r.colInd == wantCols, name.c_str());
+            // float input (the matcher's cost matrices) gives the same result: the values are
+            // float-exact.
+            LsapResult r32;
+            QCOMPARE(solver.solve(cost32.data(), rows, cols, cols, r32), LsapStatus::Ok);
+            QVERIFY2(r32.rowInd == r.rowInd && r32.colInd == r.colInd, name.c_str());
+        }
+    }
+
+    void randomMatricesAreOptimal() {
+        std::mt19937 rng(1234);
+        LsapSolver solver;  // reused across shapes: stale scratch must not leak between problems
+        for (int trial = 0; trial < 600; ++trial) {
+            const int rows = 1 + static_cast<int>(rng() % 8),
+                      cols = 1 + static_cast<int>(rng() % 8);
+            std::vector<double> c(rows * cols);
+            const int kind = trial % 3;
+            for (auto& x : c) {
+                if (kind == 0)
+                    x = std::uniform_real_distribution<double>(-5, 5)(rng);
+                else if (kind == 1)
+                    x = static_cast<double>(rng() % 4);  // many ties
+                else
+                    x = std::exp(std::uniform_real_distribution<double>(-7, 7)(rng));  // wide range
+            }
+            LsapResult r;
+            QCOMPARE(solver.solve(c.data(), rows, cols, cols, r), LsapStatus::Ok);
+            QVERIFY(isPermutationLike(r, rows, cols));
+            double sum = 0;
+            for (std::size_t k = 0; k < r.rowInd.size(); ++k)
+                sum += c[r.rowInd[k] * cols + r.colInd[k]];
+            QCOMPARE(r.totalCost, sum);
+            const double best = bruteForceMin(c, rows, cols);
+            QVERIFY2(std::abs(r.totalCost - best) <= 1e-9 * std::max(1.0, std::abs(best)),
+                     (std::to_string(rows) + "x" + std::to_string(cols) + " trial " +
+                      std::to_string(trial))
+                         .c_str());
+        }
+    }
+
+    void rowStrideSelectsASubBlock() {
+        // A 3x2 block inside a 3x5 buffer: the other columns must be ignored.
+        const std::vector<float> buf = {9, 1, -100, -100, -100,  //
+                                        1, 9, -100, -100, -100,  //
+                                        5, 5, -100, -100, -100};
+        LsapSolver solver;
+        LsapResult r;
+        QCOMPARE(solver.solve(buf.data(), 3, 2, 5, r), LsapStatus::Ok);
+        QCOMPARE(r.rowInd, (std::vector<std::int64_t>{0, 1}));
+        QCOMPARE(r.colInd, (std::vector<std::int64_t>{1, 0}));
+        QCOMPARE(r.totalCost, 2.0);
+    }
+
+    void emptyMatrices() {
+        LsapSolver solver;
+        LsapResult r;
+        r.rowInd = {7};
+        QCOMPARE(solver.solve(static_cast<const double*>(nullptr), 0, 4, 4, r), LsapStatus::Ok);
+        QVERIFY(r.rowInd.empty() && r.colInd.empty());
+        QCOMPARE(solver.solve(static_cast<const double*>(nullptr), 300, 0, 0, r), LsapStatus::Ok);
+        QVERIFY(r.rowInd.empty());
+        QCOMPARE(r.totalCost, 0.0);
+    }
+
+    void plusInfinityIsForbiddenButFeasible() {
+        // Like scipy: +inf entries are allowed as long as a finite assignment exists.
+        const std::vector<double> c = {kInf, 1,    2,  //
+                                       3,    kInf, kInf};
+        LsapResult r;
+        QCOMPARE(solveLinearSumAssignment(c, 2, 3, r), LsapStatus::Ok);
+        QCOMPARE(r.colInd, (std::vector<std::int64_t>{1, 0}));
+        QCOMPARE(r.totalCost, 4.0);
+        // Tall version of the same matrix.
+        const std::vector<double> t = {kInf, 3, 1, kInf, 2, kInf};
+        QCOMPARE(solveLinearSumAssignment(t, 3, 2, r), LsapStatus::Ok);
+        QCOMPARE(r.rowInd, (std::vector<std::int64_t>{0, 1}));
+        QCOMPARE(r.colInd, (std::vector<std::int64_t>{1, 0}));
+    }
+
+    void infeasibleAndInvalidAreReportedNotCrashed() {
+        LsapResult r;
+        const std::vector<double> inf = {kInf, kInf, 1, 2};
+        QCOMPARE(solveLinearSumAssignment(inf, 2, 2, r), LsapStatus::Infeasible);
+        QVERIFY(r.rowInd.empty());
+        const std::vector<double> allInf(12, kInf);
+        QCOMPARE(solveLinearSumAssignment(allInf, 4, 3, r), LsapStatus::Infeasible);
+        const std::vector<double> nan = {1, std::nan(""), 2, 3};
+        QCOMPARE(solveLinearSumAssignment(nan, 2, 2, r), LsapStatus::InvalidEntry);
+        const std::vector<double> negInf = {1, 2, -kInf, 3};
+        QCOMPARE(solveLinearSumAssignment(negInf, 2, 2, r), LsapStatus::InvalidEntry);
+        QVERIFY(std::string(lsapStatusText(LsapStatus::Infeasible)).find("infeasible") !=
+                std::string::npos);
+        // The solver is usable again after a failure.
+        const std::vector<double> ok = {4, 1, 2, 8};
+        LsapSolver solver;
+        QCOMPARE(solver.solve(nan.data(), 2, 2, 2, r), LsapStatus::InvalidEntry);
+        QCOMPARE(solver.solve(ok.data(), 2, 2, 2, r), LsapStatus::Ok);
+        QCOMPARE(r.totalCost, 3.0);
+    }
+
+    void largeDetrShapedProblem() {
+        // 300 queries x 20 targets, the shape the matcher solves. Too big for brute force: check
+        // that the tall and the transposed problem agree, and that no local move (re-targeting one
+        // query to a free query, or exchanging the queries of two targets) improves the total.
+        std::mt19937 rng(7);
+        const int q = 300, t = 20;
+        std::vector<double> c(q * t), ct(t * q);
+        for (int i = 0; i < q; ++i)
+            for (int j = 0; j < t; ++j)
+                ct[j * q + i] = c[i * t + j] = std::uniform_real_distribution<double>(0, 10)(rng);
+        LsapResult a, b;
+        QCOMPARE(solveLinearSumAssignment(c, q, t, a), LsapStatus::Ok);
+        QCOMPARE(solveLinearSumAssignment(ct, t, q, b), LsapStatus::Ok);
+        QVERIFY(isPermutationLike(a, q, t));
+        QVERIFY(isPermutationLike(b, t, q));
+        QCOMPARE(a.totalCost, b.totalCost);
+        std::vector<int> queryOf(t, -1);
+        std::vector<char> used(q, 0);
+        for (int k = 0; k < t; ++k) {
+            queryOf[a.colInd[k]] = static_cast<int>(a.rowInd[k]);
+            used[a.rowInd[k]] = 1;
+            QCOMPARE(b.colInd[a.colInd[k]], a.rowInd[k]);  // b lists targets 0..t-1 in order
+        }
+        for (int j = 0; j < t; ++j) {
+            const double now = c[queryOf[j] * t + j];
+            for (int i = 0; i < q; ++i)
+                if (!used[i])
+                    QVERIFY(c[i * t + j] >= now);
+            for (int k = j + 1; k < t; ++k) {
+                const double swapped = c[queryOf[k] * t + j] + c[queryOf[j] * t + k];
+                QVERIFY(swapped >= now + c[queryOf[k] * t + k] - 1e-12);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TstLsap)
+#include "tst_lsap.moc"
