@@ -54,24 +54,9 @@ at::Tensor MsDeformAttnImpl::forward(const at::Tensor& query, const at::Tensor& 
     at::Tensor refXy = reference.index({Slice(), Slice(), at::indexing::None, Slice(), at::indexing::None, Slice(0, 2)});
     at::Tensor refWh = reference.index({Slice(), Slice(), at::indexing::None, Slice(), at::indexing::None, Slice(2, 4)});
     at::Tensor locations = refXy + offsets / static_cast<double>(m_points) * refWh * 0.5;
-    weights = at::softmax(weights, -1);
-
-    value = value.transpose(1, 2).contiguous().view({b, m_heads, headDim, lin});
-    at::Tensor grids = 2 * locations - 1;
-    std::vector<at::Tensor> sampled;
-    int64_t start = 0;
-    for (int64_t l = 0; l < m_levels; ++l) {
-        const auto [h, w] = shapes[static_cast<size_t>(l)];
-        at::Tensor valueL = value.narrow(3, start, h * w).reshape({b * m_heads, headDim, h, w});
-        at::Tensor gridL = grids.select(3, l).transpose(1, 2).flatten(0, 1);  // [B*M, Lq, P, 2]
-        sampled.push_back(at::grid_sampler(valueL, gridL, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners*/ false));
-        start += h * w;
-    }
-    if (start != lin) throw std::invalid_argument("MSDeformAttn: spatial shapes do not cover the memory");
-    at::Tensor attn = weights.transpose(1, 2).reshape({b * m_heads, 1, lq, m_levels * m_points});
-    at::Tensor stacked = at::stack(sampled, -2).flatten(-2);  // [B*M, D, Lq, L*P]
-    at::Tensor out = (stacked * attn).sum(-1).view({b, m_heads * headDim, lq});
-    return outputProj->forward(out.transpose(1, 2).contiguous());
+    weights = at::softmax(weights, -1).view({b, lq, m_heads, m_levels, m_points});
+    at::Tensor out = msDeformAttnCore(value.view({b, lin, m_heads, headDim}), shapes, locations, weights);
+    return outputProj->forward(out);
 }
 
 }  // namespace studio::train

@@ -1,18 +1,14 @@
 #pragma once
-// Multi-scale deformable attention with reference boxes, pure tensor ops (grid_sample, autograd), exactly as
-// rfdetr's ms_deform_attn_core_pytorch (rfdetr-spec.md §3).
-// Names: sampling_offsets, attention_weights, value_proj, output_proj.
-#include <utility>
-#include <vector>
-
+// Multi-scale deformable attention with reference boxes, as rfdetr's MSDeformAttn (rfdetr-spec.md §3).
+// The projections live here; the sampling core (ms_deform_attn_core.h) runs rfdetr's grid_sample ops or
+// the fused CUDA kernel (kernel_path.h). Names: sampling_offsets, attention_weights, value_proj, output_proj.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
-namespace studio::train {
+#include "train/model/ms_deform_attn_core.h"
 
-/// (height, width) of each feature level, in memory order.
-using SpatialShapes = std::vector<std::pair<int64_t, int64_t>>;
+namespace studio::train {
 
 class MsDeformAttnImpl : public torch::nn::Module {
 public:
