@@ -5,6 +5,7 @@
 // interface; SingleProcessDist is the one-process implementation, the process-group implementation (Gloo on
 // CPU, NCCL on GPUs) plugs in behind it. Only rank 0 writes files.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <ATen/Tensor.h>
@@ -29,6 +30,8 @@ public:
     virtual void barrier() = 0;
     /// Copies rank `root`'s values into every rank's tensors (initial parameters, resumed state).
     virtual void broadcast(std::vector<at::Tensor>& tensors, int root = 0) = 0;
+    /// Every rank's `bytes`, in rank order (validation detections of each shard). Blocking collective.
+    virtual std::vector<std::string> allGather(const std::string& bytes) = 0;
 
     /// True when `flag` is set on any rank (all ranks act on the same step).
     bool anyRank(bool flag) { return sumOverRanks(flag ? 1.0 : 0.0) > 0.5; }
@@ -46,6 +49,7 @@ public:
     double sumOverRanks(double value) override { return value; }
     void barrier() override {}
     void broadcast(std::vector<at::Tensor>&, int) override {}
+    std::vector<std::string> allGather(const std::string& bytes) override { return {bytes}; }
 };
 
 }  // namespace studio::train

@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -45,6 +46,27 @@ void AdamW::step() {
         negStepSize.emplace_back(-(lr / bc1));
     }
     if (params.empty()) return;
+    // CUDA: one multi-tensor pass per operation over everything (few kernel launches). CPU: the same
+    // operations over chunks small enough to stay in cache between passes (the fallback loops per tensor).
+    const bool cuda = params.front().is_cuda();
+    const std::size_t chunkBytes = cuda ? SIZE_MAX : (std::size_t(1) << 19);
+    std::size_t begin = 0;
+    while (begin < params.size()) {
+        std::size_t end = begin, bytes = 0;
+        do {
+            bytes += params[end].numel() * params[end].element_size();
+            ++end;
+        } while (end < params.size() && bytes < chunkBytes);
+        auto slice = [&](const auto& v) { return std::vector(v.begin() + begin, v.begin() + end); };
+        updateChunk(slice(params), slice(grads), slice(expAvg), slice(expAvgSq), slice(decayScale),
+                    slice(biasCorrection2Sqrt), slice(negStepSize));
+        begin = end;
+    }
+}
+
+void AdamW::updateChunk(std::vector<at::Tensor> params, std::vector<at::Tensor> grads, std::vector<at::Tensor> expAvg,
+                        std::vector<at::Tensor> expAvgSq, std::vector<at::Scalar> decayScale,
+                        std::vector<at::Scalar> biasCorrection2Sqrt, std::vector<at::Scalar> negStepSize) const {
     // torch.optim.AdamW (single-tensor path, 1.13): p *= 1 - lr*wd; m = m*b1 + (1-b1) g;
     // v = v*b2 + (1-b2) g^2; p += -(lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
     at::_foreach_mul_(params, decayScale);

@@ -51,6 +51,10 @@ public:
     void setStates(std::vector<AdamWState> states);
 
 private:
+    void updateChunk(std::vector<at::Tensor> params, std::vector<at::Tensor> grads, std::vector<at::Tensor> expAvg,
+                     std::vector<at::Tensor> expAvgSq, std::vector<at::Scalar> decayScale,
+                     std::vector<at::Scalar> biasCorrection2Sqrt, std::vector<at::Scalar> negStepSize) const;
+
     std::vector<AdamWGroup> m_groups;
     std::vector<double> m_lrs;
     std::vector<AdamWState> m_states;

@@ -1,14 +1,216 @@
+// trainFromConfig: from a validated RunConfig to a finished run folder. Order matters for "nothing lost":
+// the folder is locked and checked (another run's checkpoints are refused unless resuming) before anything
+// is written; the dataset is resolved and validated before the run's files appear.
 #include "train/engine/train_entry.h"
 
-#include <cstdio>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "base/config/config_loader.h"
+#include "base/dist/error_file.h"
+#include "base/events/event_writer.h"
+#include "base/hf/progress.h"
+#include "base/hf/push_model.h"
+#include "base/log/log.h"
+#include "base/run/run_folder.h"
+#include "base/run/run_lock.h"
+#include "studio_version.h"
+#include "train/cli/commands.h"
+#include "train/dist/dist_context.h"
+#include "train/engine/run_control.h"
+#include "train/engine/run_outputs.h"
+#include "train/engine/run_setup.h"
+#include "train/io/pth_file.h"
 
 namespace studio::train {
 
-int trainFromConfig(const RunConfig& /*cfg*/, const Provenance& /*provenance*/, const RankContext& /*rank*/) {
-    std::fprintf(stderr,
-                 "rfdetr-train: training is not available in this build yet (the training engine is still being "
-                 "written). Use --dry-run to check a configuration.\n");
-    return 1;
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Failure {
+    int exitCode;
+    std::string code;     // error event code
+    std::string message;
+    std::string hint;
+};
+
+void publishFailure(const Failure& f, const RankContext& rank) {
+    std::cerr << "rfdetr-train: error: " << f.message << "\n";
+    if (!f.hint.empty()) std::cerr << "  hint: " << f.hint << "\n";
+    ErrorEvent e;
+    e.rank = rank.rank;
+    e.code = f.code;
+    e.message = f.message;
+    e.hint = f.hint;
+    events().publish(e);
+    if (!rank.errorFile.empty()) writeTorchElasticErrorFile(rank.errorFile, "RuntimeError", f.message);
+    DoneEvent d;
+    d.status = "failed";
+    d.exitCode = f.exitCode;
+    events().publish(d);
+}
+
+/// The checkpoint to resume from, or nullopt to start fresh; refuses to write over another run.
+std::optional<std::string> resumePath(const RunConfig& cfg) {
+    const std::string dir = cfg.outputDir;
+    switch (cfg.resumeMode) {
+        case ResumeMode::Path:
+            if (!fs::is_regular_file(cfg.resumePath))
+                throw SetupError("the resume checkpoint does not exist",
+                                 {{Severity::Error, "--resume", cfg.resumePath, "no such file",
+                                   "give the path of a checkpoint.pth, or --resume auto to pick the newest one"}});
+            return cfg.resumePath;
+        case ResumeMode::Auto: {
+            std::string why;
+            if (auto point = findResumePoint(dir, &why)) return point->path;
+            logger().info("RESUME_CHECKPOINT=auto: {}; starting a new run", why);
+            break;
+        }
+        case ResumeMode::None:
+            break;
+    }
+    if (!listCheckpoints(dir).empty())
+        throw SetupError("the output folder holds another run",
+                         {{Severity::Error, "--output-dir", dir,
+                           "holds checkpoints of an earlier run that a new run would overwrite",
+                           "resume it with --resume auto (RESUME_CHECKPOINT=auto), or choose another --output-dir"}});
+    return std::nullopt;
+}
+
+/// Events of an earlier attempt that never wrote a checkpoint are kept aside, not mixed into this run's.
+void setAsidePreviousEvents(const RunFolder& folder) {
+    std::error_code ec;
+    if (!fs::exists(folder.eventsJsonl(), ec)) return;
+    fs::rename(folder.eventsJsonl(), folder.eventsJsonl() + ".previous", ec);
+}
+
+int runWorker(const RunConfig& cfg, const RankContext& rank) {
+    const RunFolder folder{cfg.outputDir};
+    RunLock lock(cfg.outputDir);  // RunLockedError when another trainer holds it
+    setLogger(makeTrainerLogger(rank.rank, folder.logsDir(), cfg.logLevel));
+    const std::optional<std::string> resume = resumePath(cfg);
+    std::optional<LoadedCheckpoint> checkpoint;
+    if (resume) {
+        checkpoint = readCheckpointFile(*resume);
+        if (checkpoint->state && checkpoint->state->epochComplete && checkpoint->state->epoch + 1 >= cfg.epochs) {
+            const int done = checkpoint->state->epoch + 1;
+            throw SetupError("nothing left to train",
+                             {{Severity::Error, "--epochs", std::to_string(cfg.epochs),
+                               *resume + " already completed " + std::to_string(done) + " epoch(s) of this run",
+                               "to train longer, set --epochs above " + std::to_string(done) +
+                                   "; checkpoint_best_total.pth and results.json are already in " + cfg.outputDir}});
+        }
+        if (!checkpoint->state && checkpoint->epoch && *checkpoint->epoch + 1 >= cfg.epochs)
+            throw SetupError("nothing left to train",
+                             {{Severity::Error, "--epochs", std::to_string(cfg.epochs),
+                               *resume + " (written by rfdetr) ends at epoch " + std::to_string(*checkpoint->epoch),
+                               "set --epochs above " + std::to_string(*checkpoint->epoch + 1)}});
+    } else {
+        setAsidePreviousEvents(folder);
+    }
+    // From here on the run folder is this run's: config.json, the event log (progress of dataset downloads
+    // included) and the hello event come first, so a GUI can attach while the data is prepared.
+    const int world = 1;
+    nlohmann::json configJson = runConfigToJson(cfg, true, rank.nnodes);
+    writeConfigJson(folder, configJson, STUDIO_VERSION, world);
+    events().mirrorTo(folder.eventsJsonl());
+    HelloEvent hello;
+    hello.rank = rank.rank;
+    hello.world = world;
+    hello.pid = ::getpid();
+    hello.version = STUDIO_VERSION;
+    hello.runDir = fs::absolute(cfg.outputDir).string();
+    hello.config = configJson;
+    events().publish(hello);
+
+    const std::string dataset = resolveDatasetFolder(cfg);
+    TrainerParts parts;
+    parts.cfg = cfg;
+    parts.dist = std::make_shared<SingleProcessDist>();
+    buildRun(cfg, dataset, parts);
+
+    RunControl control(true, 0);
+    parts.control = &control;
+    parts.folder = folder;
+    parts.resume = std::move(checkpoint);
+    parts.configJson = configJson;
+    parts.options.studioVersion = STUDIO_VERSION;
+    parts.options.logEverySteps = parts.device.is_cuda() ? 10 : 1;
+    const std::vector<std::string> classNames = parts.classNames;
+    Trainer trainer(std::move(parts));
+    const TrainOutcome outcome = trainer.run();
+
+    if (outcome.status == TrainStatus::Failed) {
+        publishFailure({outcome.exitCode, "nonfinite", outcome.message, outcome.hint}, rank);
+        return outcome.exitCode;
+    }
+    if (cfg.pushToHub && outcome.status != TrainStatus::Stopped) {
+        hf::PushModelRequest req;
+        req.config = cfg;
+        req.runDir = cfg.outputDir;
+        req.classNames = classNames;
+        req.worldSize = 1;
+        req.progress = hf::combineSinks(hf::eventProgressSink(), hf::terminalProgressSink());
+        const auto pushed = hf::pushModelToHub(req);
+        logger().info("model published: {}", pushed.url);
+    }
+    DoneEvent done;
+    done.status = nameOf(outcome.status);
+    done.exitCode = outcome.exitCode;
+    events().publish(done);
+    logger().info("training {} after {} optimiser steps; outputs in {}", done.status, outcome.globalStep, cfg.outputDir);
+    return outcome.exitCode;
+}
+
+}  // namespace
+
+int trainFromConfig(const RunConfig& cfg, const Provenance& /*provenance*/, const RankContext& rank) {
+    if (rank.worldSize > 1 || processesPerNode(cfg) > 1) {
+        publishFailure({kExitUsage, "config",
+                        "multi-process training (" + std::to_string(std::max(rank.worldSize, processesPerNode(cfg))) +
+                            " processes) is not available in this build yet",
+                        "train with one process: NUM_GPUS=1 (--num-gpus 1)"},
+                       rank);
+        return kExitUsage;
+    }
+    try {
+        return runWorker(cfg, rank);
+    } catch (const SetupError& e) {
+        std::cerr << "rfdetr-train: " << e.what() << "; nothing was trained.\n" << formatProblems(e.problems());
+        std::string message = e.what();
+        if (!e.problems().empty()) message += ": " + e.problems().front().toString();
+        publishFailure({kExitUsage, "config", message, e.problems().empty() ? "" : e.problems().front().fix}, rank);
+        return kExitUsage;
+    } catch (const RunLockedError& e) {
+        publishFailure({kExitUsage, "locked", e.what(), ""}, rank);
+        return kExitUsage;
+    } catch (const ResumeError& e) {
+        publishFailure({kExitUsage, "resume", e.what(), "resume with the model size and dataset the run started with"},
+                       rank);
+        return kExitUsage;
+    } catch (const PthError& e) {
+        publishFailure({kExitFailure, "io", e.what(),
+                        "free disk space or check permissions; the previous checkpoint is unchanged"},
+                       rank);
+        return kExitFailure;
+    } catch (const std::bad_alloc&) {
+        publishFailure({kExitFailure, "oom", "out of host memory",
+                        "reduce --batch-size (raise --grad-accum-steps to keep the effective batch), --num-workers "
+                        "or --resolution"},
+                       rank);
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        std::string msg = e.what();
+        if (const auto pos = msg.find("\nException raised from"); pos != std::string::npos) msg.resize(pos);
+        const bool oom = msg.find("out of memory") != std::string::npos;
+        publishFailure({kExitFailure, oom ? "oom" : "", msg,
+                        oom ? "reduce --batch-size and raise --grad-accum-steps to keep the effective batch" : ""},
+                       rank);
+        return kExitFailure;
+    }
 }
 
 }  // namespace studio::train
