@@ -43,8 +43,10 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
             losses = (*ctx.criterion)(out, part.targets);
         } catch (const MatchingError& e) {
-            // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+            // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other ranks
+            // still reduce one box count per micro-batch: take part in theirs so the collectives stay paired.
             outputsFinite = false;
+            for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
             break;
         }
         if (layout.names.empty()) {
