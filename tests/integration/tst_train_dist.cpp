@@ -104,7 +104,7 @@ private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         studio::DemoDatasetSpec spec;
-        spec.trainImages = 8;
+        spec.trainImages = 12;  // >= 5 batches x 2 ranks: no tiny-dataset rule, 6 steps per epoch for 2 x 1
         spec.validImages = 4;
         spec.testImages = 2;
         m_dataset = m_dir.filePath("forms");
@@ -142,6 +142,43 @@ private slots:
         const QByteArray recorded = ev.readAll();
         QVERIFY(!events(recorded, "step").empty());
         for (const auto& e : events(recorded, "step")) QCOMPARE(e.value("rank").toInt(), 0);
+    }
+
+    void twoRanksResumeOnOne() {
+        // The 2-rank run above stopped after 2 of its 6 steps (12 images, 2 x batch 1): resume it on one process.
+        const QString out = m_dir.filePath("two-ranks");
+        QStringList args = tinyArgs(m_dataset, out);
+        args << "--epochs" << "1" << "--resume" << "auto" << "--keep-effective-batch";
+        Result r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("trained by 2 process(es), this run has 1; --keep-effective-batch sets "
+                                "grad_accum_steps to 2"),
+                 r.err.constData());
+        QFile sidecar(out + "/checkpoint.pth.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        QJsonObject meta = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QCOMPARE(meta.value("world_size").toInt(), 1);
+        QCOMPARE(meta.value("step").toInt(), 6);  // same effective batch 2: step 2 of 6, four more of 1 x 2 images
+        sidecar.close();
+    }
+
+    void oneRankResumesOnTwo() {
+        // A 1-process run resumed by 2 ranks without --keep-effective-batch: the change is reported.
+        const QString one = m_dir.filePath("one-rank");
+        QStringList args = tinyArgs(m_dataset, one);
+        args << "--epochs" << "2" << "--max-steps" << "2";
+        Result r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        args = tinyArgs(m_dataset, one);
+        args << "--epochs" << "1" << "--resume" << "auto" << "--nproc-per-node" << "2";
+        r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("the effective batch changes from 1 to 1 x 1 x 2 = 2"), r.err.constData());
+        QFile sidecar2(one + "/checkpoint.pth.json");
+        QVERIFY(sidecar2.open(QIODevice::ReadOnly));
+        const QJsonObject meta = QJsonDocument::fromJson(sidecar2.readAll()).object();
+        QCOMPARE(meta.value("world_size").toInt(), 2);
+        QCOMPARE(meta.value("step").toInt(), 6);  // 2 images seen = step 1 of 6 at 2 per step, then 5 more
     }
 
     void aDeadWorkerStopsTheOthersAndIsNamed() {
