@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "base/demo/demo_dataset.h"
@@ -179,6 +180,30 @@ private slots:
         const QJsonObject meta = QJsonDocument::fromJson(sidecar2.readAll()).object();
         QCOMPARE(meta.value("world_size").toInt(), 2);
         QCOMPARE(meta.value("step").toInt(), 6);  // 2 images seen = step 1 of 6 at 2 per step, then 5 more
+    }
+
+    void twoNodesOnLoopback() {
+        // Two launchers as two "nodes" of one rank each, meeting on 127.0.0.1.
+        const QString out = m_dir.filePath("two-nodes");
+        const int port = studio::findFreePort();
+        std::vector<std::unique_ptr<QProcess>> nodes;
+        for (int n = 0; n < 2; ++n) {
+            QStringList args = tinyArgs(m_dataset, out);
+            args << "--nproc-per-node" << "1" << "--nnodes" << "2" << "--node-rank" << QString::number(n)
+                 << "--master-addr" << "127.0.0.1" << "--master-port" << QString::number(port) << "--max-steps"
+                 << "1" << "--epochs" << "1";
+            nodes.push_back(std::make_unique<QProcess>());
+            nodes.back()->setProcessEnvironment(cleanEnv());
+            nodes.back()->start(qEnvironmentVariable("RFDETR_TRAIN"), args);
+        }
+        for (auto& p : nodes) QVERIFY(p->waitForFinished(300000));
+        const QByteArray out0 = nodes[0]->readAllStandardOutput(), err0 = nodes[0]->readAllStandardError();
+        const QByteArray err1 = nodes[1]->readAllStandardError();
+        QVERIFY2(nodes[0]->exitCode() == 0, err0.constData());
+        QVERIFY2(nodes[1]->exitCode() == 0, err1.constData());
+        QVERIFY2(err0.contains("on node 0 of 2 (world size 2"), err0.constData());
+        QCOMPARE(events(out0, "hello").front().value("world").toInt(), 2);
+        QVERIFY(QFile::exists(out + "/checkpoint.pth"));
     }
 
     void aDeadWorkerStopsTheOthersAndIsNamed() {
