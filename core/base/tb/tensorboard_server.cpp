@@ -170,3 +170,34 @@ void TensorboardServer::stop(int graceMs) {
 }
 
 }  // namespace studio
+
+#include <filesystem>
+
+#include "base/log/log.h"
+
+namespace studio {
+
+TensorboardOptions runTensorboardOptions(const std::string& runDir, int port) {
+    TensorboardOptions o;
+    o.logDir = runDir + "/tb";
+    o.port = port;
+    std::error_code ec;
+    std::filesystem::create_directories(runDir + "/logs", ec);
+    o.outputLog = ec ? std::string() : runDir + "/logs/tensorboard.log";
+    return o;
+}
+
+std::unique_ptr<TensorboardServer> serveRunTensorboard(const std::string& runDir, int port) {
+    const TensorboardOptions o = runTensorboardOptions(runDir, port);
+    try {
+        auto server = TensorboardServer::start(o);
+        logger().info("TensorBoard: {} (logdir {}; stops with the run{})", server->url(), o.logDir,
+                      server->port() != port ? "; port " + std::to_string(port) + " was taken" : std::string());
+        return server;
+    } catch (const std::exception& e) {
+        logger().warn("--serve-tensorboard: {} Training goes on.", e.what());
+        return nullptr;
+    }
+}
+
+}  // namespace studio

@@ -63,3 +63,15 @@ std::optional<std::string> findOnPath(const std::string& name, const EnvMap& env
 int findFreePort(const std::string& host, int preferred);
 
 }  // namespace studio
+
+namespace studio {
+
+/// Options for a run folder: logdir <runDir>/tb, output in <runDir>/logs/tensorboard.log (both created).
+TensorboardOptions runTensorboardOptions(const std::string& runDir, int port);
+
+/// --serve-tensorboard: starts TensorBoard on <runDir>/tb (output in <runDir>/logs/tensorboard.log) and logs its
+/// URL; when it cannot start (not installed, no port) logs a warning saying why and returns null — training
+/// goes on without it. Any thread.
+std::unique_ptr<TensorboardServer> serveRunTensorboard(const std::string& runDir, int port);
+
+}  // namespace studio

@@ -17,6 +17,7 @@
 #include "base/run/run_folder.h"
 #include "base/run/oom_advice.h"
 #include "base/run/run_lock.h"
+#include "base/tb/tensorboard_server.h"
 #include "studio_version.h"
 #include "train/cli/commands.h"
 #include "train/dist/dist_context.h"
@@ -132,6 +133,11 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
     hello.runDir = fs::absolute(cfg.outputDir).string();
     hello.config = configJson;
     events().publish(hello);
+    std::unique_ptr<TensorboardServer> tensorboard;  // stopped when this function returns or throws
+    if (cfg.serveTensorboard && rank.rank == 0) {
+        if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
+        tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
+    }
 
     const std::string dataset = resolveDatasetFolder(cfg);
     TrainerParts parts;
