@@ -165,8 +165,17 @@ QWidget* ConfigPanel::buildCalculator() {
     m_memory->setStyleSheet(QStringLiteral("color: #607d8b;"));
     m_sizeInfo = new QLabel(box);
     m_sizeInfo->setStyleSheet(QStringLiteral("color: #607d8b;"));
-    for (QLabel* l : {m_effective, m_steps, m_sizeInfo, m_memory}) v->addWidget(l);
-    setMemoryEstimate(tr("GPU memory per device: needs the trainer's \"plan\" command (not in this trainer yet)"));
+    for (QLabel* l : {m_effective, m_steps, m_sizeInfo}) v->addWidget(l);
+    auto* predictRow = new QHBoxLayout;
+    m_predict = new QPushButton(tr("Predict memory/speed"), box);
+    m_predict->setObjectName(QStringLiteral("predictButton"));
+    m_predict->setToolTip(tr("Run a short measured probe (rfdetr-train plan) on the chosen device: peak memory per "
+                             "device and images/s for this size, resolution and batch"));
+    connect(m_predict, &QPushButton::clicked, this, &ConfigPanel::predictRequested);
+    predictRow->addWidget(m_memory, 1);
+    predictRow->addWidget(m_predict, 0, Qt::AlignTop);
+    v->addLayout(predictRow);
+    setMemoryEstimate(tr("Peak memory and speed: press Predict (a few measured steps on the device)."));
     return box;
 }
 
@@ -225,7 +234,16 @@ void ConfigPanel::setAdvancedExpanded(bool expanded) {
 
 bool ConfigPanel::advancedExpanded() const { return m_advanced->isVisible() || m_advancedToggle->isChecked(); }
 
-void ConfigPanel::setMemoryEstimate(const QString& text) { m_memory->setText(text); }
+void ConfigPanel::setMemoryEstimate(const QString& text, bool warning) {
+    m_memory->setText(text);
+    m_memory->setStyleSheet(warning ? QStringLiteral("color: #c62828;") : QStringLiteral("color: #607d8b;"));
+}
+
+QString ConfigPanel::memoryEstimate() const { return m_memory->text(); }
+
+void ConfigPanel::setPredicting(bool busy) {
+    m_predict->setText(busy ? tr("Cancel prediction") : tr("Predict memory/speed"));
+}
 
 QString ConfigPanel::effectiveBatchText() const { return m_effective->text(); }
 
