@@ -24,6 +24,7 @@
 #include "studio_version.h"
 #include "ui/config/presets.h"
 #include "ui/config/run_config_model.h"
+#include "ui/compare/compare_view.h"
 #include "ui/gpu/gpu_list_model.h"
 #include "ui/health/health_view.h"
 #include "ui/gpu/local_gpu_monitor.h"
@@ -93,6 +94,9 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
     m_monitor = new MonitorView(m_store, this);
     m_health = new HealthView(m_monitor);
     m_monitor->tabs()->addTab(m_health, tr("&Health"));
+    m_compare = new CompareView(m_monitor);
+    m_monitor->tabs()->addTab(m_compare, tr("C&ompare"));
+    connect(m_compare, &CompareView::message, this, [this](const QString& t) { showMessage(t, 10000); });
     auto* tbButton = new QPushButton(QIcon(), tr("TensorBoard"), m_monitor);
     tbButton->setObjectName(QStringLiteral("tensorBoardButton"));
     tbButton->setToolTip(tr("Start TensorBoard on this run's <run>/tb (port 6006 or the next free one) and open it"));
@@ -211,6 +215,10 @@ void MainWindow::buildMenus() {
         if (dir.isEmpty()) return;
         const QStringList files = m_monitor->exportAll(dir);
         showMessage(tr("Wrote %n plot(s) to %1", nullptr, int(files.size())).arg(dir));
+    });
+    file->addAction(tr("&Compare runs…"), this, [this] {
+        if (!m_controller->runDir().isEmpty() && m_compare->runs().empty()) m_compare->addRun(m_controller->runDir());
+        m_monitor->tabs()->setCurrentWidget(m_compare);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);

@@ -15,6 +15,7 @@ namespace studio::ui {
 
 class ConfigPanel;
 class GpuListModel;
+class CompareView;
 class HealthView;
 class OomBanner;
 class PlanRunner;
@@ -51,6 +52,7 @@ public:
     LogModel* logModel() const { return m_log; }
     OomBanner* oomBanner() const { return m_oomBanner; }
     HealthView* healthView() const { return m_health; }
+    CompareView* compareView() const { return m_compare; }
     PlanRunner* planRunner() const { return m_plan; }
     TensorBoardLauncher* tensorBoard() const { return m_tensorBoard; }
     const TrainerCheck& trainerCheck() const;
@@ -106,6 +108,7 @@ private:
     TensorBoardLauncher* m_tensorBoard;
     OomBanner* m_oomBanner = nullptr;
     HealthView* m_health = nullptr;
+    CompareView* m_compare = nullptr;
     QString m_planFor;   // planKey() of the shown prediction
     ConfigPanel* m_configPanel = nullptr;
     RunPanel* m_runPanel = nullptr;
