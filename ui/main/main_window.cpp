@@ -36,6 +36,8 @@
 #include "ui/panels/oom_banner.h"
 #include "ui/panels/run_panel.h"
 #include "ui/plots/metric_store.h"
+#include "ui/preview/prediction.h"
+#include "ui/preview/preview_panel.h"
 #include "ui/plots/monitor_view.h"
 #include "ui/process/oom_advice.h"
 #include "ui/process/plan_runner.h"
@@ -94,6 +96,19 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
     m_monitor = new MonitorView(m_store, this);
     m_health = new HealthView(m_monitor);
     m_monitor->tabs()->addTab(m_health, tr("&Health"));
+    m_preview = new PreviewPanel(factory, m_monitor);
+    m_monitor->tabs()->addTab(m_preview, tr("&Preview"));
+    connect(m_preview, &PreviewPanel::message, this, [this](const QString& t) { showMessage(t, 10000); });
+    connect(m_monitor->tabs(), &QTabWidget::currentChanged, this, [this] {
+        if (m_monitor->tabs()->currentWidget() != m_preview) return;
+        // Checkpoints appear as the run trains: list them whenever the tab is shown.
+        const QString dir = m_controller->runDir().isEmpty() ? QString::fromStdString(m_model->config().outputDir) : m_controller->runDir();
+        m_preview->setRunDir(dir);
+        if (!m_previewDatasetTried) {
+            m_previewDatasetTried = true;
+            if (const QString ds = localDatasetDir(m_model->config()); !ds.isEmpty()) m_preview->setDatasetDir(ds);
+        }
+    });
     m_compare = new CompareView(m_monitor);
     m_monitor->tabs()->addTab(m_compare, tr("C&ompare"));
     connect(m_compare, &CompareView::message, this, [this](const QString& t) { showMessage(t, 10000); });
@@ -138,6 +153,8 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         m_health->clear();
         m_oomBanner->showAdvice(std::nullopt);
         m_runEmitsGpu = false;
+        m_previewDatasetTried = false;
+        m_preview->setRunDir(dir);
         if (m_tensorBoard->running() && QDir(dir).absolutePath() != m_tensorBoard->runDir()) m_tensorBoard->stop();
     });
     connect(m_oomBanner, &OomBanner::applyRequested, this, &MainWindow::applyAndResume);
@@ -282,6 +299,7 @@ void MainWindow::chooseTrainer() {
 void MainWindow::onTrainerChecked(const TrainerCheck& check) {
     m_runPanel->setTrainerProblem(check.error);
     m_controller->setTrainerPath(check.ok() ? check.path : QString());
+    m_preview->setTrainerPath(check.ok() ? check.path : QString());
     if (check.ok())
         m_log->append({{0, LogLevel::Info, QStringLiteral("studio"), tr("Trainer: %1 (%2)").arg(check.version.line, check.path)}});
     else

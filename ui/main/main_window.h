@@ -16,6 +16,7 @@ namespace studio::ui {
 class ConfigPanel;
 class GpuListModel;
 class CompareView;
+class PreviewPanel;
 class HealthView;
 class OomBanner;
 class PlanRunner;
@@ -53,6 +54,7 @@ public:
     OomBanner* oomBanner() const { return m_oomBanner; }
     HealthView* healthView() const { return m_health; }
     CompareView* compareView() const { return m_compare; }
+    PreviewPanel* previewPanel() const { return m_preview; }
     PlanRunner* planRunner() const { return m_plan; }
     TensorBoardLauncher* tensorBoard() const { return m_tensorBoard; }
     const TrainerCheck& trainerCheck() const;
@@ -109,6 +111,8 @@ private:
     OomBanner* m_oomBanner = nullptr;
     HealthView* m_health = nullptr;
     CompareView* m_compare = nullptr;
+    PreviewPanel* m_preview = nullptr;
+    bool m_previewDatasetTried = false;
     QString m_planFor;   // planKey() of the shown prediction
     ConfigPanel* m_configPanel = nullptr;
     RunPanel* m_runPanel = nullptr;
