@@ -64,6 +64,8 @@ void DetectionCanvas::paintEvent(QPaintEvent*) {
     const QRectF target(area.x() + (area.width() - scaled.width()) / 2, area.y() + (area.height() - scaled.height()) / 2,
                         scaled.width(), scaled.height());
     p.drawImage(target, m_image);
+    p.setPen(QPen(QColor(144, 164, 174), 1));
+    p.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5));  // pale pages need an edge against the window
     const double s = scaled.width() / std::max(1, m_image.width());
     const QFontMetrics fm(font());
     // Lowest scores first, so the most confident boxes and labels end up on top.
