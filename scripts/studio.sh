@@ -54,6 +54,12 @@ run_tests() {
   ctest --test-dir "$BUILD_DIR" -LE gpu --output-on-failure -j "$JOBS" --timeout 900 ${CTEST_ARGS:-}
 }
 
+package() {
+  say "building the .deb packages into $BUILD_DIR/packages"
+  (cd "$BUILD_DIR" && cpack -G DEB -B "$BUILD_DIR/packages" >/dev/null)
+  ls -1 "$BUILD_DIR"/packages/*.deb
+}
+
 run_studio() {
   local bin="$BUILD_DIR/app/studio/rfdetr-studio"
   if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
@@ -70,5 +76,6 @@ case "${1:-}" in
   build) deps; build ;;
   test) deps; build; run_tests ;;
   run) deps; build; run_studio ;;
-  *) echo "usage: $0 run|test|build|deps" >&2; exit 2 ;;
+  package) deps; build; package ;;
+  *) echo "usage: $0 run|test|build|deps|package" >&2; exit 2 ;;
 esac

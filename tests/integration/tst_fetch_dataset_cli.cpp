@@ -106,6 +106,57 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         QVERIFY(r.out.find("--extract-images") != std::string::npos);
     }
+
+    // The guide's whole workflow against the fake Hub: train on hf:jbarrow/CommonForms (parquet shards read
+    // in place, validation on `valid`, never `test`) and publish the best checkpoint with --push-to-hub.
+    void trainsFromTheHubAndPushes() {
+        studio::testing::FakeHubServer hub;
+        QVERIFY(hub.running());
+        json files = json::object();
+        for (const char* f : {"train-00000-of-00002.parquet", "train-00001-of-00002.parquet",
+                              "valid-00000-of-00001.parquet", "test-00000-of-00001.parquet"})
+            files[std::string("data/") + f] = {{"file", fixture(f)}};
+        QVERIFY(hub.configure({{"repos", {{"datasets/jbarrow/CommonForms",
+                                           {{"commit", "2222222222222222222222222222222222222222"},
+                                            {"files", files}}}}},
+                               {"tokens", {{"hf_writer", "write"}}}}));
+        const QString out = m_dir.path() + "/hub-run";
+        QMap<QString, QString> env{{"HOME", m_dir.path()}, {"HF_ENDPOINT", QString::fromStdString(hub.endpoint())},
+                                   {"HF_TOKEN", "hf_writer"}, {"HF_USERNAME", "me"}, {"OMP_NUM_THREADS", "2"}};
+        QProcess p;
+        QProcessEnvironment e;
+        e.insert("PATH", qEnvironmentVariable("PATH"));
+        for (auto it = env.begin(); it != env.end(); ++it) e.insert(it.key(), it.value());
+        p.setProcessEnvironment(e);
+        p.start(qEnvironmentVariable("RFDETR_TRAIN"),
+                {"--dataset", "hf:jbarrow/CommonForms", "--cache-dir", m_dir.path() + "/cache3", "--device", "cpu",
+                 "--model-size", "small", "--resolution", "96", "--num-queries", "30", "--no-multi-scale",
+                 "--batch-size", "2", "--grad-accum-steps", "1", "--epochs", "1", "--max-steps", "2",
+                 "--output-dir", out, "--push-to-hub"});
+        QVERIFY(p.waitForFinished(600000));
+        const std::string err = p.readAllStandardError().toStdString();
+        const std::string stdoutText = p.readAllStandardOutput().toStdString();
+        QVERIFY2(p.exitCode() == 0, err.c_str());
+        QVERIFY(err.find("hf_writer") == std::string::npos);
+        QVERIFY(stdoutText.find("hf_writer") == std::string::npos);
+        QVERIFY(stdoutText.find("\"type\":\"eval\"") != std::string::npos);
+        QVERIFY(QFile::exists(out + "/checkpoint_best_total.pth"));
+
+        // Validation used `valid` (6 images); the upload created the repo and committed the checkpoint.
+        const json log = hub.log();
+        QVERIFY2(!log["commits"].empty(), log.dump().c_str());
+        bool sawCheckpoint = false, sawReadme = false;
+        for (const auto& l : log["commits"].back()["lines"]) {
+            if (l["key"] == "header") continue;
+            sawCheckpoint |= l["value"]["path"] == "checkpoint_best_total.pth";
+            sawReadme |= l["value"]["path"] == "README.md";
+        }
+        QVERIFY(sawCheckpoint);
+        QVERIFY(sawReadme);
+        bool created = false;
+        for (const auto& entry : log["log"]) created |= entry["path"] == "/api/repos/create";
+        QVERIFY(created);
+    }
 };
 
 QTEST_GUILESS_MAIN(TstFetchDatasetCli)

@@ -20,14 +20,15 @@ private slots:
         PresetListModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QVERIFY2(model.load(dir.path() + "/presets.json"), qPrintable(model.lastError()));
-        QCOMPARE(model.count(), 5);
+        QCOMPARE(model.count(), 6);
         struct Want { const char* name; const char* formula; };
         const Want want[] = {{"1× H200", "24 × 1 × 1 = 24"},
                              {"4× H100 80GB", "16 × 1 × 4 = 64"},
                              {"4× A100 40GB", "8 × 2 × 4 = 64"},
                              {"4× L40S 48GB", "12 × 1 × 4 = 48"},
-                             {"8× H200", "24 × 1 × 8 = 192"}};
-        for (int i = 0; i < 5; ++i) {
+                             {"8× H200", "24 × 1 × 8 = 192"},
+                             {"CPU try-out", "2 × 1 × 1 = 2"}};
+        for (int i = 0; i < 6; ++i) {
             QCOMPARE(model.data(model.index(i), Qt::DisplayRole).toString(), QString::fromUtf8(want[i].name));
             QVERIFY(model.data(model.index(i), PresetListModel::BuiltInRole).toBool());
             RunConfigModel cfg;
@@ -49,27 +50,27 @@ private slots:
         cfg.setFieldText("grad_accum_steps", "3");
         cfg.setFieldText("num_gpus", "2");
         QVERIFY2(model.saveUserPreset(presetFromModel("my 2×A6000", cfg)), qPrintable(model.lastError()));
-        QCOMPARE(model.count(), 6);
+        QCOMPARE(model.count(), 7);
         QVERIFY(QFile::exists(file));
         // Same name replaces.
         cfg.setFieldText("batch_size", "5");
         QVERIFY(model.saveUserPreset(presetFromModel("my 2×A6000", cfg)));
-        QCOMPARE(model.count(), 6);
+        QCOMPARE(model.count(), 7);
 
         PresetListModel again;
         QVERIFY(again.load(file));
-        QCOMPARE(again.count(), 6);
-        const Preset& p = again.preset(5);
+        QCOMPARE(again.count(), 7);
+        const Preset& p = again.preset(6);
         QVERIFY(!p.builtIn);
         QCOMPARE(p.name, QString::fromUtf8("my 2×A6000"));
         RunConfigModel target;
         QVERIFY(applyPreset(p, target).isEmpty());
         QCOMPARE(target.effectiveBatchText(), QString::fromUtf8("Effective batch = 5 × 3 × 2 = 30"));
         QVERIFY(!again.removeUserPreset(0));  // built in
-        QVERIFY(again.removeUserPreset(5));
+        QVERIFY(again.removeUserPreset(6));
         PresetListModel third;
         third.load(file);
-        QCOMPARE(third.count(), 5);
+        QCOMPARE(third.count(), 6);
     }
     void defaultUserFileIsInAppData() {
         QVERIFY(defaultUserPresetsFile().startsWith(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)));
@@ -92,7 +93,7 @@ private slots:
         f.close();
         PresetListModel model;
         QVERIFY(!model.load(f.fileName()));
-        QCOMPARE(model.count(), 5);  // built-ins still there
+        QCOMPARE(model.count(), 6);  // built-ins still there
         QVERIFY(model.lastError().contains(f.fileName()));
     }
     void invalidValuesInAPresetAreRejectedByKey() {

@@ -1,5 +1,7 @@
 #include "base/config/config_cli.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/config/config_fields.h"
@@ -89,26 +91,30 @@ std::string trainHelpText() {
         "General:\n";
     const auto specs = trainOptionSpecs();
     out += formatOptionHelp({specs[0], specs[1], specs[2]});
-    std::string group;
-    for (const auto& f : configFields()) {
-        if (f.group != group) {
-            group = f.group;
-            out += "\n" + group + ":\n";
+    // Groups in the order they first appear in the field table; a field listed away from its group's
+    // first members still prints under that group's one heading.
+    std::vector<std::string> groups;
+    for (const auto& f : configFields())
+        if (std::find(groups.begin(), groups.end(), f.group) == groups.end()) groups.push_back(f.group);
+    for (const auto& group : groups) {
+        out += "\n" + group + ":\n";
+        for (const auto& f : configFields()) {
+            if (f.group != group) continue;
+            const bool isBool = f.type == FieldType::Bool;
+            std::string help = f.help;
+            if (!f.choices.empty()) {
+                std::string c;
+                for (const auto& x : f.choices) c += (c.empty() ? "" : "|") + x;
+                help += " {" + c + "}";
+            }
+            std::string def = f.get(defaultRunConfig()).dump();
+            if (f.key == "resolution") def = "size default";
+            if (!f.secret) help += " (default " + def + ")";
+            if (!f.envVar.empty()) help += " [" + f.envVar + "]";
+            if (isBool) help += " Use --no-" + f.flag.substr(2) + " to turn it off.";
+            OptionSpec s{f.flag, !isBool, isBool ? "" : (f.type == FieldType::Path ? "PATH" : "VALUE"), help};
+            out += formatOptionHelp({s});
         }
-        const bool isBool = f.type == FieldType::Bool;
-        std::string help = f.help;
-        if (!f.choices.empty()) {
-            std::string c;
-            for (const auto& x : f.choices) c += (c.empty() ? "" : "|") + x;
-            help += " {" + c + "}";
-        }
-        std::string def = f.get(defaultRunConfig()).dump();
-        if (f.key == "resolution") def = "size default";
-        if (!f.secret) help += " (default " + def + ")";
-        if (!f.envVar.empty()) help += " [" + f.envVar + "]";
-        if (isBool) help += " Use --no-" + f.flag.substr(2) + " to turn it off.";
-        OptionSpec s{f.flag, !isBool, isBool ? "" : (f.type == FieldType::Path ? "PATH" : "VALUE"), help};
-        out += formatOptionHelp({s});
     }
     out += "\nDistributed (normally set by the launcher, torchrun or srun):\n";
     for (const auto& r : kRankFlags) out += formatOptionHelp({{r.name, true, "N", r.help}});
