@@ -168,6 +168,12 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         }
     });
     connect(m_plan, &PlanRunner::planned, this, &MainWindow::onPlanned);
+    connect(m_configPanel, &ConfigPanel::memoryLinkActivated, this, [this](const QString& link) {
+        const QStringList parts = link.split(QLatin1Char(':'));
+        if (parts.size() != 3 || parts[0] != QLatin1String("split")) return;
+        m_model->setFieldText(QStringLiteral("batch_size"), parts[1]);
+        m_model->setFieldText(QStringLiteral("grad_accum_steps"), parts[2]);
+    });
     connect(m_plan, &PlanRunner::failed, this, [this](const QString& msg) {
         m_configPanel->setPredicting(false);
         m_configPanel->setMemoryEstimate(msg, true);
@@ -422,7 +428,11 @@ void MainWindow::predictMemory() {
 
 void MainWindow::onPlanned(const PlanResult& plan) {
     m_configPanel->setPredicting(false);
-    m_configPanel->setMemoryEstimate(planText(plan), !plan.fits);
+    if (!plan.fits && plan.suggestedBatch > 0)
+        m_configPanel->setMemoryEstimate(planText(plan), true, QStringLiteral("split:%1:%2").arg(plan.suggestedBatch).arg(plan.suggestedAccum),
+                                         tr("Use %1 × %2").arg(plan.suggestedBatch).arg(plan.suggestedAccum));
+    else
+        m_configPanel->setMemoryEstimate(planText(plan), !plan.fits);
     m_planFor = planKey();
 }
 

@@ -14,6 +14,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QSet>
+#include <QTextDocument>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -163,6 +164,8 @@ QWidget* ConfigPanel::buildCalculator() {
     m_memory->setObjectName(QStringLiteral("memoryEstimate"));
     m_memory->setWordWrap(true);
     m_memory->setStyleSheet(QStringLiteral("color: #607d8b;"));
+    m_memory->setTextFormat(Qt::RichText);
+    connect(m_memory, &QLabel::linkActivated, this, &ConfigPanel::memoryLinkActivated);
     m_sizeInfo = new QLabel(box);
     m_sizeInfo->setStyleSheet(QStringLiteral("color: #607d8b;"));
     for (QLabel* l : {m_effective, m_steps, m_sizeInfo}) v->addWidget(l);
@@ -234,12 +237,18 @@ void ConfigPanel::setAdvancedExpanded(bool expanded) {
 
 bool ConfigPanel::advancedExpanded() const { return m_advanced->isVisible() || m_advancedToggle->isChecked(); }
 
-void ConfigPanel::setMemoryEstimate(const QString& text, bool warning) {
-    m_memory->setText(text);
+void ConfigPanel::setMemoryEstimate(const QString& text, bool warning, const QString& link, const QString& linkText) {
+    QString html = text.toHtmlEscaped();
+    if (!link.isEmpty()) html += QStringLiteral(" <a href=\"%1\">%2</a>").arg(link.toHtmlEscaped(), linkText.toHtmlEscaped());
+    m_memory->setText(html);
     m_memory->setStyleSheet(warning ? QStringLiteral("color: #c62828;") : QStringLiteral("color: #607d8b;"));
 }
 
-QString ConfigPanel::memoryEstimate() const { return m_memory->text(); }
+QString ConfigPanel::memoryEstimate() const {
+    QTextDocument doc;
+    doc.setHtml(m_memory->text());
+    return doc.toPlainText();
+}
 
 void ConfigPanel::setPredicting(bool busy) {
     m_predict->setText(busy ? tr("Cancel prediction") : tr("Predict memory/speed"));

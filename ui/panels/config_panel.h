@@ -29,8 +29,9 @@ public:
     QString effectiveBatchText() const;
     void setAdvancedExpanded(bool expanded);
     bool advancedExpanded() const;
-    /// Shown under the calculator: the trainer's memory estimate, or why there is none.
-    void setMemoryEstimate(const QString& text, bool warning = false);
+    /// Shown under the calculator: the trainer's memory estimate, or why there is none; an optional link
+    /// (emitted by memoryLinkActivated) follows the text.
+    void setMemoryEstimate(const QString& text, bool warning = false, const QString& link = {}, const QString& linkText = {});
     QString memoryEstimate() const;
     /// The predict button reads "Cancel prediction" while a probe runs.
     void setPredicting(bool busy);
@@ -41,6 +42,8 @@ signals:
     void message(const QString& text);
     /// "Predict memory/speed" was pressed (MainWindow runs rfdetr-train plan).
     void predictRequested();
+    /// A link in the estimate was clicked (e.g. "split:8:2" = use batch 8 × accumulation 2).
+    void memoryLinkActivated(const QString& link);
 
 private:
     QWidget* buildCalculator();

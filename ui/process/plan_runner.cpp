@@ -1,6 +1,7 @@
 #include "ui/process/plan_runner.h"
 
 #include <QProcessEnvironment>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +44,7 @@ std::optional<PlanResult> parsePlanJson(const QByteArray& bytes, QString* error)
     p.modelSize = str(j, "model_size");
     p.resolution = static_cast<int>(num(j, "resolution"));
     p.batchSize = static_cast<int>(num(j, "batch_size"));
+    p.numGpus = std::max(1, static_cast<int>(num(j, "num_gpus")));
     p.peakMemoryBytes = num(j, "peak_memory_bytes");
     p.deviceMemoryBytes = num(j, "device_memory_bytes");
     p.imagesPerS = num(j, "images_per_s");
@@ -61,7 +63,10 @@ QString planText(const PlanResult& p) {
     if (p.deviceMemoryBytes > 0) s += QObject::tr(" of %1 GiB").arg(p.deviceMemoryBytes / kGiB, 0, 'f', 1);
     s += gpu ? QObject::tr(" per GPU") : QObject::tr(" (CPU)");
     if (!p.deviceName.isEmpty()) s += QStringLiteral(" (%1)").arg(p.deviceName);
-    if (p.imagesPerS > 0) s += QObject::tr(" · %1 img/s").arg(p.imagesPerS, 0, 'f', 1);
+    if (p.imagesPerS > 0) {
+        s += QObject::tr(" · %1 img/s").arg(p.imagesPerS, 0, 'f', 1);
+        if (gpu && p.numGpus > 1) s += QObject::tr(" on %1 GPUs").arg(p.numGpus);
+    }
     if (p.fits) {
         s += QObject::tr(" — fits");
     } else {

@@ -14,9 +14,9 @@ namespace studio::ui {
 
 struct PlanResult {
     QString device, deviceName, modelSize;
-    int resolution = 0, batchSize = 0;
+    int resolution = 0, batchSize = 0, numGpus = 1;
     double peakMemoryBytes = 0, deviceMemoryBytes = 0;   // device memory 0 = unknown
-    double imagesPerS = 0;
+    double imagesPerS = 0;                               // all devices together
     bool fits = true, cached = false;
     int suggestedBatch = 0, suggestedAccum = 0;          // 0 = none
 };
