@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +44,7 @@ struct Options {
 
 struct Result {
     double imgsPerS = 0, msPerStep = 0, gpuUtil = -1;
-    std::int64_t peakBytes = 0;
+    std::int64_t peakBytes = 0, peakReservedBytes = -1;
     std::array<double, kStepPhaseCount> phases{};
     int nonFinite = 0;
     std::string memoryWhat;
@@ -116,7 +117,8 @@ Options parse(int argc, char** argv) {
 
 // Runs `warmup` + `steps` steps (timed: the last `steps`), then, on CUDA, `phaseSteps` synchronised
 // steps for the breakdown. Batches cycle.
-Result measure(StepContext ctx, const std::vector<Batch>& batches, int warmup, int steps, int phaseSteps) {
+Result measure(StepContext ctx, const std::vector<Batch>& batches, int warmup, int steps, int phaseSteps,
+               CpuAllocationCounter* cpuCounter) {
     const bool cuda = ctx.device.is_cuda();
     LossLayout layout;
     Result r;
@@ -126,7 +128,7 @@ Result measure(StepContext ctx, const std::vector<Batch>& batches, int warmup, i
         if (!s.finite) ++r.nonFinite;
     };
     for (int i = 0; i < warmup; ++i) runStep();
-    PeakMemory peak(ctx.device);
+    PeakMemory peak(ctx.device, cpuCounter);
     synchronize(ctx.device);
     peak.reset();
     PhaseTimer cpuPhases(ctx.device, /*sync=*/false);
@@ -144,6 +146,7 @@ Result measure(StepContext ctx, const std::vector<Batch>& batches, int warmup, i
         r.gpuUtil = cuda ? util.mean() : -1;
     }
     r.peakBytes = peak.peakBytes();
+    r.peakReservedBytes = peak.peakReservedBytes();
     r.memoryWhat = peak.what();
     r.imgsPerS = 1000.0 * static_cast<double>(batches[0].images.size(0)) / r.msPerStep;
     if (!cuda) {
@@ -164,6 +167,7 @@ void printRow(const char* size, const char* path, int res, int batch, const Resu
     std::printf("%-7s %-9s %5d %5d %8.2f %9.1f", size, path, res, batch, r.imgsPerS, r.msPerStep);
     for (double ms : r.phases) std::printf(" %8.1f", ms);
     std::printf(" %9.0f", static_cast<double>(r.peakBytes) / (1024.0 * 1024.0));
+    if (r.peakReservedBytes >= 0) std::printf(" (%.0f)", static_cast<double>(r.peakReservedBytes) / (1024.0 * 1024.0));
     if (r.gpuUtil >= 0) std::printf(" %5.0f%%", r.gpuUtil);
     else std::printf(" %6s", "-");
     if (r.nonFinite) std::printf("  (%d non-finite steps)", r.nonFinite);
@@ -205,9 +209,15 @@ int main(int argc, char** argv) {
     std::vector<std::string> ratios, table;
     std::string memoryWhat;
     auto tableRow = [&](const char* size, const char* path, int res, const Result& r, double speedup) {
-        char line[200];
-        std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %.1f | %.0f | %.2f | %s | %s |", size, path, res,
-                      batch, r.imgsPerS, r.msPerStep, static_cast<double>(r.peakBytes) / (1024.0 * 1024.0 * 1024.0),
+        char line[240], peakText[64];
+        const double gib = 1024.0 * 1024.0 * 1024.0;
+        if (r.peakReservedBytes >= 0)
+            std::snprintf(peakText, sizeof peakText, "%.2f (%.2f)", static_cast<double>(r.peakBytes) / gib,
+                          static_cast<double>(r.peakReservedBytes) / gib);
+        else
+            std::snprintf(peakText, sizeof peakText, "%.2f", static_cast<double>(r.peakBytes) / gib);
+        std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %.1f | %.0f | %s | %s | %s |", size, path, res,
+                      batch, r.imgsPerS, r.msPerStep, peakText,
                       r.gpuUtil >= 0 ? (std::to_string(static_cast<int>(r.gpuUtil + 0.5)) + " %").c_str() : "-",
                       speedup > 0 ? (std::to_string(speedup).substr(0, 4) + "x").c_str() : "-");
         table.push_back(line);
@@ -219,6 +229,9 @@ int main(int argc, char** argv) {
         else if (!cuda) mc.numQueries = 60;
         mc.numSelect = std::min(mc.numSelect, mc.numQueries);
         const std::vector<Batch> batches = syntheticBatches(4, batch, res, o.minBoxes, o.maxBoxes, o.classes, cuda);
+        // CPU memory is counted from before the model exists (weights, gradients, AdamW and EMA state).
+        std::unique_ptr<CpuAllocationCounter> cpuCounter;
+        if (!cuda) cpuCounter = std::make_unique<CpuAllocationCounter>();
         RunConfig cfg = defaultRunConfig(size);
         cfg.batchSize = batch;
         StepParts parts(mc, cfg, device);
@@ -227,7 +240,7 @@ int main(int argc, char** argv) {
         SetCriterion fastCriterion(fastOptions);
         setKernelPath(std::nullopt);
         const Result fast = measure(parts.context(fastCriterion, device, amp), batches, warmup, steps,
-                                    phaseSteps);
+                                    phaseSteps, cpuCounter.get());
         printRow(nameOf(size), "fast", res, batch, fast);
         memoryWhat = fast.memoryWhat;
         if (!o.baseline) {
@@ -240,7 +253,7 @@ int main(int argc, char** argv) {
         SetCriterion refCriterion(refOptions);
         setKernelPath(KernelPath::Reference);
         const Result ref = measure(parts.context(refCriterion, device, amp), batches, warmup, steps,
-                                   phaseSteps);
+                                   phaseSteps, cpuCounter.get());
         setKernelPath(std::nullopt);
         printRow(nameOf(size), "baseline", res, batch, ref);
         char line[160];

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers of bench_step: synthetic training batches, a phase timer for trainStep's observer hook, peak memory (CUDA allocator statistics or the process's peak RSS) and a
+// Helpers of bench_step: synthetic training batches, a phase timer for trainStep's observer hook, peak memory
+// (CUDA allocator statistics, or plan's counting CPU allocator) and a
 // GPU utilisation sampler (NVML).
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
@@ -21,6 +22,7 @@
 #include "base/gpu/nvml.h"
 #include "train/data/batch.h"
 #include "train/engine/train_step.h"
+#include "train/plan/counting_allocator.h"
 
 namespace bench {
 
@@ -89,12 +91,14 @@ private:
     std::array<double, kStepPhaseCount> m_ms{};
 };
 
-/// Peak memory since reset(): on CUDA the caching allocator's peak of allocated bytes (as
-/// torch.cuda.max_memory_allocated), on the CPU the process's peak resident set (VmHWM; reset through
-/// /proc/self/clear_refs where the kernel allows it, else the peak since the process started).
+/// Peak memory since reset(): on CUDA the caching allocator's peaks of allocated and reserved bytes (as
+/// torch.cuda.max_memory_allocated / max_memory_reserved); on the CPU the live tensor bytes counted by
+/// `cpuCounter` (installed before the model was built, so weights, gradients and optimiser state count),
+/// or the process's peak resident set (VmHWM) when no counter is installed.
 class PeakMemory {
 public:
-    explicit PeakMemory(const c10::Device& device) : m_device(device) {}
+    PeakMemory(const c10::Device& device, CpuAllocationCounter* cpuCounter)
+        : m_device(device), m_cpu(cpuCounter && cpuCounter->installed() ? cpuCounter : nullptr) {}
     void reset() {
 #ifdef STUDIO_TORCH_CUDA
         if (m_device.is_cuda()) {
@@ -102,36 +106,49 @@ public:
             return;
         }
 #endif
-        std::ofstream clear("/proc/self/clear_refs");
-        clear << "5";
-        m_resetWorked = static_cast<bool>(clear.flush());
+        if (m_cpu) m_cpu->resetPeak();
     }
     std::int64_t peakBytes() const {
 #ifdef STUDIO_TORCH_CUDA
         if (m_device.is_cuda())
             return c10::cuda::CUDACachingAllocator::getDeviceStats(m_device.index()).allocated_bytes[0].peak;
 #endif
+        if (m_cpu) return m_cpu->peakBytes();
+        return statusKib("VmHWM:") * 1024;
+    }
+    /// CUDA: peak reserved bytes (what the driver gave the allocator); -1 elsewhere.
+    std::int64_t peakReservedBytes() const {
+#ifdef STUDIO_TORCH_CUDA
+        if (m_device.is_cuda())
+            return c10::cuda::CUDACachingAllocator::getDeviceStats(m_device.index()).reserved_bytes[0].peak;
+#endif
+        return -1;
+    }
+    /// What peakBytes() measures, for the printout.
+    std::string what() const {
+        if (m_device.is_cuda()) return "peak GPU memory allocated (CUDA caching allocator; reserved in brackets)";
+        return m_cpu ? "peak live CPU tensor bytes (counting allocator: weights, gradients, optimiser state, "
+                       "activations)"
+                     : "peak process RSS since start (no counting allocator)";
+    }
+
+private:
+    static std::int64_t statusKib(const std::string& field) {
         std::ifstream status("/proc/self/status");
         std::string key;
         while (status >> key) {
-            if (key == "VmHWM:") {
+            if (key == field) {
                 std::int64_t kib = 0;
                 status >> kib;
-                return kib * 1024;
+                return kib;
             }
             status.ignore(1 << 12, '\n');
         }
         return 0;
     }
-    /// What peakBytes() measures, for the printout.
-    std::string what() const {
-        if (m_device.is_cuda()) return "peak GPU memory allocated (CUDA caching allocator)";
-        return std::string("peak process RSS") + (m_resetWorked ? "" : " (since start: clear_refs refused)");
-    }
 
-private:
     c10::Device m_device;
-    bool m_resetWorked = false;
+    CpuAllocationCounter* m_cpu;
 };
 
 /// Samples the GPU's utilisation through NVML every 100 ms on its own thread while alive; mean() is -1
