@@ -13,6 +13,25 @@
 
 namespace studio::train {
 
+namespace {
+inline void phaseEnded(StepContext& ctx, StepPhase phase) {
+    if (ctx.phases) ctx.phases->phaseEnded(phase);
+}
+}  // namespace
+
+const char* nameOf(StepPhase phase) {
+    switch (phase) {
+        case StepPhase::Data: return "data";
+        case StepPhase::Forward: return "forward";
+        case StepPhase::Criterion: return "criterion";
+        case StepPhase::Backward: return "backward";
+        case StepPhase::Gradients: return "gradients";
+        case StepPhase::Optimizer: return "optimizer";
+        case StepPhase::Ema: return "ema";
+    }
+    return "?";
+}
+
 Batch sliceBatch(const Batch& batch, int first, int count) {
     Batch b;
     b.images = batch.images.narrow(0, first, count);
@@ -36,6 +55,7 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     bool outputsFinite = true;
     try {
         images = batch.images.to(ctx.device, /*non_blocking=*/true);
+        phaseEnded(ctx, StepPhase::Data);
         for (int a = 0; a < accum && outputsFinite; ++a) {
             if (ctx.beforeMicroBatch) ctx.beforeMicroBatch(a);
             const int first = a * micro;
@@ -45,7 +65,9 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             try {
                 AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
                 const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
+                phaseEnded(ctx, StepPhase::Forward);
                 losses = (*ctx.criterion)(out, part.targets);
+                phaseEnded(ctx, StepPhase::Criterion);
             } catch (const MatchingError& e) {
                 // The matcher refuses NaN / inf predictions: a non-finite step like any other.
                 outputsFinite = false;
@@ -57,6 +79,7 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             }
             // rfdetr scales every micro-batch by 1 / grad_accum_steps (the configured count).
             (losses.total / static_cast<double>(accum)).backward();
+            phaseEnded(ctx, StepPhase::Backward);
             const at::Tensor packed = losses.packed();
             const at::Tensor total = losses.total.detach().to(at::kFloat);
             packedSum = packedSum.defined() ? packedSum + packed : packed;
@@ -83,12 +106,16 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     r.gradNorm = clipGradNorm(ctx.params, ctx.clipMaxNorm);
     const bool localFinite = at::logical_and(at::isfinite(totalSum), at::isfinite(r.gradNorm)).item<bool>();
     r.finite = !ctx.dist->anyRank(!localFinite);  // every rank skips the same steps
+    phaseEnded(ctx, StepPhase::Gradients);
     if (r.finite) {
         ctx.optimizer->setLrFactor(lrFactor);
         ctx.optimizer->step();
+        phaseEnded(ctx, StepPhase::Optimizer);
         if (ctx.ema) ctx.ema->update();
+        phaseEnded(ctx, StepPhase::Ema);
     }
     ctx.optimizer->zeroGrad();
+    phaseEnded(ctx, StepPhase::Optimizer);
     return r;
 }
 

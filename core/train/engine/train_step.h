@@ -25,6 +25,28 @@ namespace studio::train {
 
 class DistContext;
 
+/// The parts of one optimiser step, in order (micro-batches repeat forward .. backward).
+enum class StepPhase {
+    Data,       // batch to the device
+    Forward,    // model forward
+    Criterion,  // matching and losses
+    Backward,
+    Gradients,  // gradient all-reduce, clipping, the finiteness check (the step's one synchronisation)
+    Optimizer,  // AdamW step and zeroing the gradients
+    Ema,
+};
+constexpr int kStepPhaseCount = 7;
+/// "data", "forward", ... (benchmark column names).
+const char* nameOf(StepPhase phase);
+
+/// Sees each phase of trainStep end, for benchmarks (the trainer passes none). An implementation may
+/// synchronise the device to time the phase. Training thread.
+class StepPhaseObserver {
+public:
+    virtual ~StepPhaseObserver() = default;
+    virtual void phaseEnded(StepPhase phase) = 0;
+};
+
 struct StepContext {
     RFDetrImpl* model = nullptr;
     SetCriterion* criterion = nullptr;
@@ -38,6 +60,7 @@ struct StepContext {
     int microBatch = 4;                    // images per micro-batch (batch_size)
     double clipMaxNorm = 0.1;
     std::function<void(int microBatch)> beforeMicroBatch;  // tests only: inject failures (e.g. out of memory)
+    StepPhaseObserver* phases = nullptr;   // benchmarks only; null: no timing, no extra synchronisation
 };
 
 struct StepResult {
