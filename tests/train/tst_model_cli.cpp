@@ -168,6 +168,30 @@ private slots:
         QVERIFY2(text.find("class  name") != std::string::npos, text.c_str());
     }
 
+    void predictSeveralImagesAsJsonLines() {
+        // The Studio's Preview: one model load, one JSON object per line, an unreadable image reported in
+        // its line (exit code 1 at the end) without stopping the others.
+        const QString none = m_tmp.filePath("gone.png");
+        Run r = runTrainer({"predict", "--weights", m_weights, "--image", m_image, "--image", none, "--image", m_image,
+                            "--threshold", "0.0095", "--json", "--device", "cpu", "--resolution", "128"});
+        QCOMPARE(r.exitCode, 1);
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject first = QJsonDocument::fromJson(lines[0]).object();
+        const QJsonObject bad = QJsonDocument::fromJson(lines[1]).object();
+        const QJsonObject third = QJsonDocument::fromJson(lines[2]).object();
+        QCOMPARE(first["image"].toString(), m_image);
+        QCOMPARE(first["width"].toInt(), 300);
+        QVERIFY(!first["detections"].toArray().isEmpty());
+        QCOMPARE(third["detections"].toArray(), first["detections"].toArray());  // same image, same answer
+        QCOMPARE(bad["image"].toString(), none);
+        QVERIFY2(bad["error"].toString().contains("gone.png"), qPrintable(bad["error"].toString()));
+        const std::string refused = capture(runPredictCommand, {"--weights", m_weights.toStdString(), "--image",
+                                                                m_image.toStdString(), "--image", m_image.toStdString(),
+                                                                "--output", m_tmp.filePath("x.png").toStdString()});
+        QVERIFY2(refused.rfind("usage: ", 0) == 0 && refused.find("single --image") != std::string::npos, refused.c_str());
+    }
+
     void predictBadInput() {
         const std::string w = m_weights.toStdString(), img = m_image.toStdString();
         auto predict = [](const Args& a) { return capture(runPredictCommand, a); };
