@@ -160,7 +160,7 @@ private slots:
         rec.live->out(first.left(30));
         QCOMPARE(panel.predictionCanvas()->visibleCount(), 0);  // half a line: nothing yet
         rec.live->out(first.mid(30) + "\n" + predictJson(m_dataset + "/valid/p2.png") + "\n");
-        QCOMPARE(panel.predictionCanvas()->visibleCount(), 1);  // score >= 0.5: only the 0.91 box  // p1 is shown while the rest runs
+        QCOMPARE(panel.predictionCanvas()->visibleCount(), 1);  // p1 is shown while the rest runs (score >= 0.5)
         rec.live->out(QStringLiteral(R"J({"image":"%1","error":"%1: cannot decode (not an image)"})J").arg(m_dir.filePath("mine.png")).toUtf8() + "\n");
         rec.live->exit(1);  // predict's exit code when an image failed
         QVERIFY2(panel.statusText().contains("3 detection(s)"), qPrintable(panel.statusText()));
