@@ -157,6 +157,9 @@ private slots:
         QCOMPARE(rec.spec.arguments.filter(".png").size(), 3);
         rec.live->emitStarted();
         const QByteArray first = predictJson(m_dataset + "/valid/p1.png");
+        panel.selectImage(1);  // in the running batch: no second process
+        QVERIFY2(panel.statusText().contains("p2.png is in the running batch"), qPrintable(panel.statusText()));
+        panel.selectImage(0);
         rec.live->out(first.left(30));
         QCOMPARE(panel.predictionCanvas()->visibleCount(), 0);  // half a line: nothing yet
         rec.live->out(first.mid(30) + "\n" + predictJson(m_dataset + "/valid/p2.png") + "\n");

@@ -37,6 +37,10 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     m_ema->setChecked(true);
     m_ema->setToolTip(tr("Use the checkpoint's EMA weights (what the best_ema checkpoint scores with)"));
     top->addWidget(m_ema);
+    auto* labels = new QCheckBox(tr("Labels"), this);
+    labels->setChecked(true);
+    labels->setToolTip(tr("Class and score above each box (turn off for dense pages)"));
+    top->addWidget(labels);
     top->addSpacing(12);
     top->addWidget(new QLabel(tr("Score ≥"), this));
     m_slider = new QSlider(Qt::Horizontal, this);
@@ -84,6 +88,10 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     connect(m_slider, &QSlider::valueChanged, this, [this] {
         m_thresholdLabel->setText(QString::number(threshold(), 'f', 2));
         m_pred->setThreshold(threshold());
+    });
+    connect(labels, &QCheckBox::toggled, this, [this](bool on) {
+        m_pred->setShowLabels(on);
+        m_truth->setShowLabels(on);
     });
     connect(browseCkpt, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Checkpoint"), m_runDir, tr("Checkpoints (*.pth)"));
@@ -229,7 +237,10 @@ void PreviewPanel::predictCurrent() {
     }
     const QString image = m_images->item(row)->data(Qt::UserRole).toString();
     const QString prefix = cacheKey(QString());
-    if (m_runner->busy() && m_batchPrefix == prefix && m_batch.contains(image)) return;  // already on its way
+    if (m_runner->busy() && m_batchPrefix == prefix && m_batch.contains(image)) {
+        setStatus(tr("%1 is in the running batch: its boxes appear when it is done …").arg(QFileInfo(image).fileName()));
+        return;
+    }
     m_batch = {image};
     for (int r = row + 1; r < m_images->count() && m_batch.size() < kBatch; ++r) {
         const QString next = m_images->item(r)->data(Qt::UserRole).toString();
