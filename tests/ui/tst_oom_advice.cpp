@@ -127,6 +127,21 @@ private slots:
         QVERIFY2(w.oomBanner()->text().contains("try 8 × 2"), qPrintable(w.oomBanner()->text()));
         auto* apply = w.oomBanner()->findChild<QPushButton*>("oomApply");
         QVERIFY(!apply->isEnabled());  // the run is still writing its checkpoint
+        // The run died before any checkpoint: nothing to resume, Apply says why.
+        {
+            QTemporaryDir other;
+            FakeTrainerProcess::Record rec2;
+            MainWindow w2(fakeFactory(&rec2), m_trainer);
+            QTRY_VERIFY_WITH_TIMEOUT(w2.trainerCheck().ok(), 10000);
+            w2.setOutputDir(other.path() + "/run2");
+            QVERIFY(w2.startRun(StartMode::Fresh));
+            rec2.live->emitStarted();
+            rec2.live->out(QByteArray(kOomLine) + "\n");
+            rec2.live->exit(1);
+            auto* apply2 = w2.oomBanner()->findChild<QPushButton*>("oomApply");
+            QVERIFY(!apply2->isEnabled());
+            QVERIFY2(apply2->toolTip().startsWith("Cannot resume"), qPrintable(apply2->toolTip()));
+        }
         // The trainer checkpointed the last good state and exits.
         QFile pth(run + "/checkpoint.pth");
         QVERIFY(pth.open(QIODevice::WriteOnly));

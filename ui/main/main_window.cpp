@@ -452,6 +452,11 @@ void MainWindow::onStateChanged(RunState state) {
     if (!m_controller->runDir().isEmpty()) text += QStringLiteral(" · ") + m_controller->runDir();
     m_statusState->setText(text);
     m_oomBanner->setRunActive(isActive(state));
+    if (!isActive(state) && m_oomBanner->advice()) {
+        std::string why;
+        const bool can = !m_controller->runDir().isEmpty() && findResumePoint(m_controller->runDir().toStdString(), &why);
+        m_oomBanner->setResumeProblem(can ? QString() : why.empty() ? tr("the run folder holds no checkpoint") : QString::fromStdString(why));
+    }
     setWindowTitle(isActive(state) ? tr("RF-DETR Studio — %1 (%2)").arg(QFileInfo(m_controller->runDir()).fileName(),
                                                                         QString::fromUtf8(nameOf(state)))
                                    : tr("RF-DETR Studio"));

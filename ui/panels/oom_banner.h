@@ -22,6 +22,8 @@ public:
     const std::optional<OomAdvice>& advice() const { return m_advice; }
     /// Apply is only possible once the failed run has ended.
     void setRunActive(bool active);
+    /// Why the run cannot be resumed ("" = it can): Apply is disabled with this as its tooltip.
+    void setResumeProblem(const QString& problem);
     QString text() const;
 
 signals:
@@ -37,6 +39,7 @@ private:
     QPushButton* m_apply;
     QPushButton* m_copy;
     bool m_runActive = false;
+    QString m_resumeProblem;
 };
 
 }  // namespace studio::ui
