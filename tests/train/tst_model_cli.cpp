@@ -192,6 +192,27 @@ private slots:
         QVERIFY2(refused.rfind("usage: ", 0) == 0 && refused.find("single --image") != std::string::npos, refused.c_str());
     }
 
+    void predictorTakesTheCheckpointsQueryCount() {
+        // A run trained with --num-queries 30 (13 groups): the Preview must be able to load its checkpoint.
+        at::manual_seed(4);
+        ModelConfig cfg = ModelConfig::forSize(ModelSize::Nano, 4);
+        cfg.numQueries = 30;
+        RFDetr model(cfg);
+        PyValue ck = PyValue::dict();
+        ck.set("model", stateDictToValue(modelStateDict(*model)));
+        const QString path = m_tmp.filePath("queries30.pth");
+        writePth(path.toStdString(), ck);
+        PredictorOptions o;
+        o.weightsPath = path.toStdString();
+        o.device = "cpu";
+        o.resolution = 128;
+        Predictor p(o);
+        QCOMPARE(p.config().numQueries, 30);
+        QCOMPARE(p.config().groupDetr, cfg.groupDetr);
+        const RgbImage img = decodeImageFile(m_image.toStdString());
+        QVERIFY(p.predict(img.pixels.data(), img.width, img.height, 0.0).size() <= 300u);
+    }
+
     void predictBadInput() {
         const std::string w = m_weights.toStdString(), img = m_image.toStdString();
         auto predict = [](const Args& a) { return capture(runPredictCommand, a); };
