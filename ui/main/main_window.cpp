@@ -39,7 +39,7 @@
 #include "ui/preview/prediction.h"
 #include "ui/preview/preview_panel.h"
 #include "ui/plots/monitor_view.h"
-#include "ui/process/oom_advice.h"
+#include "ui/process/oom_suggestion.h"
 #include "ui/process/plan_runner.h"
 #include "ui/process/run_controller.h"
 #include "ui/process/tensorboard_launcher.h"
@@ -194,7 +194,7 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         m_store->addEvents(events);
         m_health->addEvents(events);
         for (const auto& e : events) {
-            if (auto advice = oomAdviceFrom(e)) m_oomBanner->showAdvice(advice);
+            if (auto advice = oomSuggestionFrom(e)) m_oomBanner->showAdvice(advice);
         }
     });
     connect(m_controller, &RunController::logLines, m_log, &LogModel::append);

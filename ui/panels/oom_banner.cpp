@@ -51,11 +51,11 @@ OomBanner::OomBanner(QWidget* parent) : QFrame(parent) {
     setVisible(false);
 }
 
-void OomBanner::showAdvice(const std::optional<OomAdvice>& advice) {
+void OomBanner::showAdvice(const std::optional<OomSuggestion>& advice) {
     m_advice = advice;
     setVisible(advice.has_value());
     if (!advice) return;
-    m_text->setText(tr("Out of memory: %1").arg(oomAdviceText(*advice)));
+    m_text->setText(tr("Out of memory: %1").arg(oomSuggestionText(*advice)));
     QString cmd = advice->command;
     if (!advice->env.isEmpty()) cmd += (cmd.isEmpty() ? QString() : QStringLiteral("\n")) + tr("or set: %1").arg(advice->env);
     m_command->setText(cmd);
