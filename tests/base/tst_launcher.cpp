@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "base/launch/launcher.h"
@@ -51,10 +52,20 @@ private slots:
         s.visibleDevices = {"0", "1", "3"};
         const LaunchResult r = runLauncher(s, c.outFn(), c.errFn());
         QCOMPARE(r.exitCode, 0);
-        // Only rank 0's events are relayed.
-        QCOMPARE(c.out.size(), size_t(2));
-        QVERIFY(c.out[0].find("\"rank\":0") != std::string::npos);
-        QVERIFY(c.out[0].find("\"world\":3") != std::string::npos);
+        // Rank 0's events are relayed, and the step events of every rank (health view); other ranks' hello not.
+        QCOMPARE(c.out.size(), size_t(4));
+        int hellos = 0;
+        std::set<std::string> stepRanks;
+        for (const auto& l : c.out) {
+            if (l.find("\"type\":\"hello\"") != std::string::npos) {
+                ++hellos;
+                QVERIFY(l.find("\"rank\":0") != std::string::npos);
+                QVERIFY(l.find("\"world\":3") != std::string::npos);
+            }
+            if (l.find("\"type\":\"step\"") != std::string::npos) stepRanks.insert(l.substr(l.find("\"rank\":"), 9));
+        }
+        QCOMPARE(hellos, 1);
+        QCOMPARE(stepRanks, (std::set<std::string>{"\"rank\":0,", "\"rank\":1,", "\"rank\":2,"}));
         QVERIFY(c.errHas("rank 0 on 127.0.0.1:"));
         QVERIFY(c.errHas("[rank 2] rank 2 on 127.0.0.1:"));
         QVERIFY(c.errHas("local 2/3 cuda=3"));

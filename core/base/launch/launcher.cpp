@@ -296,8 +296,12 @@ LaunchResult runLauncher(const LaunchSpec& spec, std::function<void(const std::s
                         out(line);  // rank 0's events are the run's events
                         return;
                     }
+                    // Every rank's errors, and its step timing and GPU load for the health view.
                     const ParsedEvent p = parseEventLine(line);
-                    if (p.event && std::holds_alternative<ErrorEvent>(*p.event)) out(line);
+                    if (p.event && (std::holds_alternative<ErrorEvent>(*p.event) ||
+                                    std::holds_alternative<StepEvent>(*p.event) ||
+                                    std::holds_alternative<GpuEvent>(*p.event)))
+                        out(line);
                 });
             } else {
                 takeLines(w.errBuf, buf, size_t(n), [&](const std::string& line) {

@@ -1,6 +1,7 @@
 #pragma once
 // Launcher mode of rfdetr-train (ARCHITECTURE §1): spawns one worker process per GPU (or per CPU rank) with
-// torchrun's environment contract, relays rank 0's events and every rank's errors on its own stdout, forwards
+// torchrun's environment contract, relays rank 0's events and every rank's errors, step and gpu events
+// (health view) on its own stdout, forwards
 // SIGINT/SIGTERM and stdin commands, and fails fast: when one worker dies, the others are stopped within
 // seconds and the launcher exits non-zero naming the rank, its exit status and the last lines of its log.
 // Workers die with the launcher (PR_SET_PDEATHSIG), so no orphan survives even a SIGKILL of the launcher.

@@ -65,7 +65,7 @@ int runTrainCommand(const Args& args) {
         std::cout << j.dump(2) << "\n";
         return kExitOk;
     }
-    return trainFromConfig(loaded.config, loaded.provenance, rank.context);
+    return trainFromConfig(loaded.config, loaded.provenance, rank.context, args);
 }
 
 }  // namespace studio::train

@@ -54,20 +54,21 @@ std::string resolveDatasetFolder(const RunConfig& cfg) {
     return cfg.dataset;
 }
 
-c10::Device chooseDevice(const RunConfig& cfg) {
+c10::Device chooseDevice(const RunConfig& cfg, int localRank) {
     const bool cuda = torch::cuda::is_available();
     if (cfg.device == DeviceKind::Cuda || (cfg.device == DeviceKind::Auto && cuda)) {
         if (!cuda)
             throw SetupError("CUDA was requested but this build or machine has no usable GPU",
                              {{Severity::Error, "--device", "cuda", "no CUDA device is available",
                                "use --device cpu, or a build of rfdetr-train with CUDA on a GPU machine"}});
-        const int index = cfg.gpuIds.empty() ? 0 : cfg.gpuIds.front();
+        const int r = std::max(0, localRank);
+        const int index = cfg.gpuIds.empty() ? r : cfg.gpuIds[static_cast<std::size_t>(r) % cfg.gpuIds.size()];
         return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
     }
     return c10::Device(c10::kCPU);
 }
 
-void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerParts& parts) {
+void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerParts& parts, int localRank) {
     // 1. The dataset: rfdetr's layout, a valid split, every image readable (files; Hub shards are checked by
     //    their own index), boxes, classes, pages with more boxes than queries.
     std::vector<Problem> openProblems;
@@ -120,7 +121,7 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
         logger().info("model: {} from scratch ({} parameters)", mc.describe(), parts.model->parameterCount());
     }
     if (cfg.useEma) parts.emaModel = RFDetr(mc);
-    parts.device = chooseDevice(cfg);
+    parts.device = chooseDevice(cfg, localRank);
     parts.model->to(parts.device);
     if (parts.emaModel) parts.emaModel->to(parts.device);
     parts.criterion = std::make_unique<SetCriterion>();
@@ -128,6 +129,10 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
 
     // 3. Loaders and validators.
     LoaderSetup setup;
+    if (parts.dist) {
+        setup.rank = parts.dist->rank();
+        setup.worldSize = parts.dist->worldSize();
+    }
     setup.pinMemory = parts.device.is_cuda();
     std::vector<int> dropped;
     std::vector<int> scales = usableTrainScales(cfg, mc.patchSize, &dropped);

@@ -33,11 +33,13 @@ private:
 /// Publishes progress events while generating or downloading. Throws SetupError / std::runtime_error.
 std::string resolveDatasetFolder(const RunConfig& cfg);
 
-/// The device a run uses: CUDA when asked or (auto) when available, else CPU.
-c10::Device chooseDevice(const RunConfig& cfg);
+/// The device a run uses: CUDA when asked or (auto) when available, else CPU. On CUDA, local rank r uses
+/// gpu_ids[r] (or GPU r when gpu_ids is empty).
+c10::Device chooseDevice(const RunConfig& cfg, int localRank = 0);
 
 /// Fills `parts` (model, EMA, criterion, loaders, validators, classes, device) for `cfg` on `datasetFolder`.
-/// Validates the dataset first (errors: SetupError listing them). Rank 0 of 1 for now.
-void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerParts& parts);
+/// Validates the dataset first (errors: SetupError listing them). `parts.dist` must be set: the loaders take
+/// this rank's shard. `localRank` picks the GPU.
+void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerParts& parts, int localRank = 0);
 
 }  // namespace studio::train

@@ -21,7 +21,12 @@
 #include "studio_version.h"
 #include "train/cli/commands.h"
 #include "train/dist/dist_context.h"
+<<<<<<< HEAD
 #include "train/engine/out_of_memory.h"
+=======
+#include "train/dist/process_group_dist.h"
+#include "train/engine/launch_workers.h"
+>>>>>>> dist
 #include "train/engine/run_control.h"
 #include "train/engine/run_outputs.h"
 #include "train/engine/run_setup.h"
@@ -95,10 +100,26 @@ void setAsidePreviousEvents(const RunFolder& folder) {
     fs::rename(folder.eventsJsonl(), folder.eventsJsonl() + ".previous", ec);
 }
 
+/// This rank's collectives: one process, or the process group of a torchrun / SLURM / launcher world.
+std::shared_ptr<DistContext> joinRanks(const RunConfig& cfg, const RankContext& rank) {
+    if (!rank.distributed()) return std::make_shared<SingleProcessDist>();
+    ProcessGroupOptions o;
+    o.timeoutS = cfg.distTimeoutS;
+    const c10::Device device = chooseDevice(cfg, rank.localRank);
+    logger().info("rank {} of {} (local {} of {}, {}): joining the rendezvous on {}:{}", rank.rank, rank.worldSize,
+                  rank.localRank, rank.localWorldSize, nameOf(rank.source), rank.masterAddr, rank.masterPort);
+    auto dist = std::make_shared<ProcessGroupDist>(rank, device, o);
+    logger().info("process group ready: {} ranks over {}", rank.worldSize, dist->backendName());
+    return dist;
+}
+
 int runWorker(const RunConfig& cfg, const RankContext& rank) {
     const RunFolder folder{cfg.outputDir};
-    RunLock lock(cfg.outputDir);  // RunLockedError when another trainer holds it
+    // Only rank 0 owns the folder (lock, config, events, checkpoints); the others train beside it.
+    std::optional<RunLock> lock;
+    if (rank.isMain()) lock.emplace(cfg.outputDir);  // RunLockedError when another trainer holds it
     setLogger(makeTrainerLogger(rank.rank, folder.logsDir(), cfg.logLevel));
+    const std::shared_ptr<DistContext> dist = joinRanks(cfg, rank);
     const std::optional<std::string> resume = resumePath(cfg);
     std::optional<LoadedCheckpoint> checkpoint;
     if (resume) {
@@ -116,13 +137,14 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
                              {{Severity::Error, "--epochs", std::to_string(cfg.epochs),
                                *resume + " (written by rfdetr) ends at epoch " + std::to_string(*checkpoint->epoch),
                                "set --epochs above " + std::to_string(*checkpoint->epoch + 1)}});
-    } else {
+    } else if (rank.isMain()) {
         setAsidePreviousEvents(folder);
     }
     // From here on the run folder is this run's: config.json, the event log (progress of dataset downloads
     // included) and the hello event come first, so a GUI can attach while the data is prepared.
-    const int world = 1;
+    const int world = dist->worldSize();
     nlohmann::json configJson = runConfigToJson(cfg, true, rank.nnodes);
+<<<<<<< HEAD
     writeConfigJson(folder, configJson, STUDIO_VERSION, world);
     events().mirrorTo(folder.eventsJsonl());
     HelloEvent hello;
@@ -137,13 +159,30 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
     if (cfg.serveTensorboard && rank.rank == 0) {
         if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
         tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
+=======
+    if (rank.isMain()) {
+        writeConfigJson(folder, configJson, STUDIO_VERSION, world);
+        events().mirrorTo(folder.eventsJsonl());
+        HelloEvent hello;
+        hello.rank = rank.rank;
+        hello.world = world;
+        hello.pid = ::getpid();
+        hello.version = STUDIO_VERSION;
+        hello.runDir = fs::absolute(cfg.outputDir).string();
+        hello.config = configJson;
+        events().publish(hello);
+>>>>>>> dist
     }
 
-    const std::string dataset = resolveDatasetFolder(cfg);
+    // Rank 0 generates or downloads the dataset once; the others then find it prepared.
+    std::string dataset;
+    if (rank.isMain()) dataset = resolveDatasetFolder(cfg);
+    dist->barrier();
+    if (!rank.isMain()) dataset = resolveDatasetFolder(cfg);
     TrainerParts parts;
     parts.cfg = cfg;
-    parts.dist = std::make_shared<SingleProcessDist>();
-    buildRun(cfg, dataset, parts);
+    parts.dist = dist;
+    buildRun(cfg, dataset, parts, rank.localRank);
 
     RunControl control(true, 0);
     parts.control = &control;
@@ -162,12 +201,12 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
                        rank);
         return outcome.exitCode;
     }
-    if (cfg.pushToHub && outcome.status != TrainStatus::Stopped) {
+    if (cfg.pushToHub && outcome.status != TrainStatus::Stopped && rank.isMain()) {
         hf::PushModelRequest req;
         req.config = cfg;
         req.runDir = cfg.outputDir;
         req.classNames = classNames;
-        req.worldSize = 1;
+        req.worldSize = world;
         req.progress = hf::combineSinks(hf::eventProgressSink(), hf::terminalProgressSink());
         const auto pushed = hf::pushModelToHub(req);
         logger().info("model published: {}", pushed.url);
@@ -182,17 +221,14 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
 
 }  // namespace
 
-int trainFromConfig(const RunConfig& cfg, const Provenance& /*provenance*/, const RankContext& rank) {
-    if (rank.worldSize > 1 || processesPerNode(cfg) > 1) {
-        publishFailure({kExitUsage, "config",
-                        "multi-process training (" + std::to_string(std::max(rank.worldSize, processesPerNode(cfg))) +
-                            " processes) is not available in this build yet",
-                        "train with one process: NUM_GPUS=1 (--num-gpus 1)"},
-                       rank);
-        return kExitUsage;
-    }
+int trainFromConfig(const RunConfig& cfg, const Provenance& /*provenance*/, const RankContext& rank,
+                    const std::vector<std::string>& args) {
+    if (shouldLaunchWorkers(cfg, rank)) return launchWorkers(cfg, rank, args);
     try {
         return runWorker(cfg, rank);
+    } catch (const DistInitError& e) {
+        publishFailure({kExitUsage, "dist", e.what(), e.hint()}, rank);
+        return kExitUsage;
     } catch (const SetupError& e) {
         std::cerr << "rfdetr-train: " << e.what() << "; nothing was trained.\n" << formatProblems(e.problems());
         std::string message = e.what();

@@ -8,6 +8,7 @@
 #include "base/log/log.h"
 #include "base/run/oom_advice.h"
 #include "train/dist/dist_context.h"
+#include "train/dist/model_broadcast.h"
 #include "train/engine/optimizer_state.h"
 #include "train/engine/out_of_memory.h"
 #include "train/engine/param_groups.h"
@@ -53,6 +54,7 @@ Trainer::Impl::Impl(TrainerParts parts)
       best(p.cfg.useEma) {
     if (!p.dist) p.dist = std::make_shared<SingleProcessDist>();
     RFDetrImpl& model = *p.model;
+    broadcastModule(*p.dist, model);  // every rank starts from rank 0's weights (a resume loads them again)
     const ModelConfig& mc = model.config();
     std::vector<at::Tensor> params;
     for (const auto& item : model.named_parameters(true)) {
@@ -184,8 +186,8 @@ void Trainer::Impl::publishWindow(int epoch) {
     e.stepMs = 1000.0 * seconds / static_cast<double>(windowSteps);
     e.rank = p.dist->rank();
     e.stepsPerEpoch = batchesPerEpoch;
+    events().publish(e);  // every rank: the health view shows each rank's step and data-wait times
     if (isMain()) {
-        events().publish(e);
         outputs->recordStep(state.globalStep, e.loss, e.lr);
         logger().info("epoch {} step {}/{} (total {}): {} | lr {:.3g} | {:.1f} img/s | data wait {:.1f} ms",
                       epoch, state.stepInEpoch, batchesPerEpoch, state.globalStep, describeLosses(e.loss), e.lr,

@@ -5,6 +5,7 @@
 #include "base/events/event_writer.h"
 #include "base/log/log.h"
 #include "train/dist/dist_context.h"
+#include "train/dist/model_broadcast.h"
 #include "train/engine/trainer_impl.h"
 #include "train/model/model_weights.h"
 
@@ -136,7 +137,28 @@ bool Trainer::Impl::epochEnd(int epoch, bool complete, double trainSeconds, Cloc
 
 void Trainer::Impl::finish() {
     p.dist->barrier();
+    if (isMain()) writeBestTotal();
+    // The test split is sharded like validation: every rank evaluates rank 0's best weights.
+    std::optional<nlohmann::json> test;
+    if (p.testValidator) {
+        RFDetr& target = ema ? p.emaModel : p.model;
+        if (isMain()) loadStateDict(*target, readCheckpointFile(p.folder.bestTotal()).model, true);
+        broadcastModule(*p.dist, *target);
+        target->eval();
+        const EvalOutcome t = p.testValidator->evaluate(*target, *p.criterion);
+        if (isMain())
+            logger().info("test split ({} images) with the best weights: mAP50:95 {:.4f}  mAP50 {:.4f}", t.images,
+                          t.stats[0], t.stats[1]);
+        test = t.resultsJson;
+    }
     if (!isMain()) return;
+    const bool emaBest = best.bestIsEma();
+    const std::optional<EvalOutcome>& chosen = emaBest && lastEma ? lastEma : lastRegular;
+    if (chosen) outputs->writeResults(chosen->resultsJson, test);
+    outputs->flush();
+}
+
+void Trainer::Impl::writeBestTotal() {
     namespace fs = std::filesystem;
     std::error_code ec;
     std::string source;
@@ -159,20 +181,6 @@ void Trainer::Impl::finish() {
     }
     publishCheckpoint(p.folder.bestTotal(), CheckpointKind::BestTotal, state, false);
     logger().info("best weights: {} -> {}", source.empty() ? "final weights" : source, p.folder.bestTotal());
-
-    const std::optional<EvalOutcome>& chosen = emaBest && lastEma ? lastEma : lastRegular;
-    std::optional<nlohmann::json> test;
-    if (p.testValidator) {
-        RFDetr& target = ema ? p.emaModel : p.model;
-        loadStateDict(*target, readCheckpointFile(p.folder.bestTotal()).model, true);
-        target->eval();
-        const EvalOutcome t = p.testValidator->evaluate(*target, *p.criterion);
-        logger().info("test split ({} images) with the best weights: mAP50:95 {:.4f}  mAP50 {:.4f}", t.images,
-                      t.stats[0], t.stats[1]);
-        test = t.resultsJson;
-    }
-    if (chosen) outputs->writeResults(chosen->resultsJson, test);
-    outputs->flush();
 }
 
 }  // namespace studio::train

@@ -67,6 +67,7 @@ struct Trainer::Impl {
     bool epochEnd(int epoch, bool complete, double trainSeconds, Clock::time_point epochStart);
     EvalOutcome evaluate(RFDetr& model, bool isEma, int epoch);
     void finish();
+    void writeBestTotal();  // rank 0: checkpoint_best_total.pth from the best (or final) weights
 };
 
 }  // namespace studio::train

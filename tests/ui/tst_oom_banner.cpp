@@ -40,7 +40,7 @@ Event parse(const char* line) {
 }
 }  // namespace
 
-class TstOomAdvice : public QObject {
+class TstOomBanner : public QObject {
     Q_OBJECT
     QTemporaryDir m_home;
     QString m_trainer;
@@ -159,5 +159,5 @@ private slots:
     }
 };
 
-QTEST_MAIN(TstOomAdvice)
-#include "tst_oom_advice.moc"
+QTEST_MAIN(TstOomBanner)
+#include "tst_oom_banner.moc"
