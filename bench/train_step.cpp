@@ -44,6 +44,7 @@ struct Options {
 
 struct Result {
     double imgsPerS = 0, msPerStep = 0, gpuUtil = -1;
+    double cpuMsPerStep = 0;  // process CPU time (all threads) per step: steadier than wall on a busy machine
     std::int64_t peakBytes = 0, peakReservedBytes = -1;
     std::array<double, kStepPhaseCount> phases{};
     int nonFinite = 0;
@@ -136,12 +137,14 @@ Result measure(StepContext ctx, const std::vector<Batch>& batches, int warmup, i
     {
         GpuUtilSampler util(cuda ? std::max<int>(0, ctx.device.index()) : -1);
         const auto t0 = Clock::now();
+        const double cpu0 = processCpuMs();
         for (int i = 0; i < steps; ++i) {
             cpuPhases.start();
             runStep();
         }
         synchronize(ctx.device);
         r.msPerStep = msSince(t0) / std::max(1, steps);
+        r.cpuMsPerStep = (processCpuMs() - cpu0) / std::max(1, steps);
         util.stop();
         r.gpuUtil = cuda ? util.mean() : -1;
     }
@@ -216,7 +219,7 @@ int main(int argc, char** argv) {
                           static_cast<double>(r.peakReservedBytes) / gib);
         else
             std::snprintf(peakText, sizeof peakText, "%.2f", static_cast<double>(r.peakBytes) / gib);
-        std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %.1f | %.0f | %s | %s | %s |", size, path, res,
+        std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %.3g | %.0f | %s | %s | %s |", size, path, res,
                       batch, r.imgsPerS, r.msPerStep, peakText,
                       r.gpuUtil >= 0 ? (std::to_string(static_cast<int>(r.gpuUtil + 0.5)) + " %").c_str() : "-",
                       speedup > 0 ? (std::to_string(speedup).substr(0, 4) + "x").c_str() : "-");
@@ -256,9 +259,13 @@ int main(int argc, char** argv) {
                                    phaseSteps, cpuCounter.get());
         setKernelPath(std::nullopt);
         printRow(nameOf(size), "baseline", res, batch, ref);
-        char line[160];
-        std::snprintf(line, sizeof line, "%s: fast %.2f img/s vs baseline %.2f img/s -> %.2fx", nameOf(size),
-                      fast.imgsPerS, ref.imgsPerS, fast.imgsPerS / ref.imgsPerS);
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "%s: fast %.2f img/s vs baseline %.2f img/s -> %.2fx (CPU time per step %.0f vs %.0f ms, "
+                      "criterion %.1f vs %.1f ms)",
+                      nameOf(size), fast.imgsPerS, ref.imgsPerS, fast.imgsPerS / ref.imgsPerS, fast.cpuMsPerStep,
+                      ref.cpuMsPerStep, fast.phases[static_cast<int>(StepPhase::Criterion)],
+                      ref.phases[static_cast<int>(StepPhase::Criterion)]);
         ratios.push_back(line);
         tableRow(nameOf(size), "fast", res, fast, fast.imgsPerS / ref.imgsPerS);
         tableRow(nameOf(size), "reference", res, ref, 0);

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <time.h>
+
 #ifdef STUDIO_TORCH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -32,6 +34,13 @@ using Clock = std::chrono::steady_clock;
 
 inline double msSince(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+/// CPU time of the whole process (all threads), ms.
+inline double processCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
 }
 
 inline void synchronize(const c10::Device& d) {
