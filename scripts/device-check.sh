@@ -2,7 +2,9 @@
 # device-check.sh — on a GPU machine (pip LibTorch 2.x + CUDA, no Qt): build the trainer, run the GPU tests and
 # the benchmarks, in one call. Writes logs and a summary table to ${OUT:-./device-out}.
 #   scripts/device-check.sh [--quick]      --quick: build + GPU tests only, no benchmarks
-# Environment: PY (python with torch; default /opt/torch/.venv/bin/python3, then python3), JOBS, BUDGET_S.
+# The benchmarks end with bench_step (small/medium/large, batch 16): its table is train_step_table.md.
+# Environment: PY (python with torch; default /opt/torch/.venv/bin/python3, then python3), JOBS, BUDGET_S,
+# BENCH_TIMEOUT (s per benchmark, 180), TRAIN_STEP_TIMEOUT (s for bench_step, 420).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
@@ -72,9 +74,22 @@ if [ $QUICK -eq 0 ]; then
   for b in "$BUILD"/bench/bench_*; do
     [ -x "$b" ] || continue
     name=$(basename "$b")
+    [ "$name" = bench_step ] && continue  # below, with its own table
     log "benchmark $name"
     timeout "${BENCH_TIMEOUT:-180}" "$b" --device cuda > "$OUT/$name.txt" 2>&1
     tail -25 "$OUT/$name.txt" | tee -a "$OUT/summary.txt"
   done
+  # Issue 8: the training step for small/medium/large at batch 16 (bf16), fast path vs the reference path,
+  # as the README's performance table (markdown in train_step_table.md).
+  if [ -x "$BUILD/bench/bench_step" ]; then
+    log "benchmark bench_step (small, medium, large at batch 16)"
+    timeout "${TRAIN_STEP_TIMEOUT:-420}" "$BUILD/bench/bench_step" --device cuda --batch 16 \
+      --sizes small,medium,large > "$OUT/bench_step.txt" 2>&1
+    echo "rc=$?" >> "$OUT/bench_step.txt"
+    grep -v '^|' "$OUT/bench_step.txt" | tail -20 | tee -a "$OUT/summary.txt"
+    { echo "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1), $(date -u +%F), torch $TORCH_VERSION"
+      grep '^|' "$OUT/bench_step.txt"; } > "$OUT/train_step_table.md"
+    cat "$OUT/train_step_table.md" | tee -a "$OUT/summary.txt"
+  fi
 fi
 log "done"

@@ -42,7 +42,7 @@ QStringList tinyArgs(const QString& outDir) {
             "--num-workers", "2", "--lr", "1e-3", "--lr-encoder", "1e-3", "--output-dir", outDir};
 }
 
-Result run(const QStringList& args, const QString& cacheDir, int timeoutMs = 600000) {
+Result run(const QStringList& args, const QString& cacheDir, int timeoutMs = 1000000) {
     QProcess p;
     p.setProcessEnvironment(cleanEnv(cacheDir));
     p.start(qEnvironmentVariable("RFDETR_TRAIN"), args);

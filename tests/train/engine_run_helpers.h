@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "base/events/event_writer.h"
@@ -41,7 +42,8 @@ struct Run {
 };
 
 inline Run makeRun(const RunConfig& cfg, const std::string& dir, std::optional<LoadedCheckpoint> resume = {},
-            RunControl* control = nullptr, std::vector<double> maps = {0.1, 0.2, 0.3, 0.4}, int numClassLogits = 4) {
+            RunControl* control = nullptr, std::vector<double> maps = {0.1, 0.2, 0.3, 0.4}, int numClassLogits = 4,
+            std::function<void(long long, int)> beforeMicroBatch = {}) {
     auto writer = std::make_shared<EventWriter>(nullptr);
     fs::create_directories(dir);
     writer->mirrorTo(RunFolder{dir}.eventsJsonl());
@@ -73,6 +75,7 @@ inline Run makeRun(const RunConfig& cfg, const std::string& dir, std::optional<L
     p.configJson = {{"model_size", "small"}};
     p.options.logEverySteps = 1;
     p.options.studioVersion = "test";
+    p.options.beforeMicroBatch = std::move(beforeMicroBatch);
     r.trainer = std::make_unique<Trainer>(std::move(p));
     return r;
 }

@@ -83,6 +83,7 @@ class TstHungarianMatcher : public QObject {
         QTest::newRow("auto (fused)") << static_cast<int>(MatchCostPath::Auto);
         QTest::newRow("tensor") << static_cast<int>(MatchCostPath::Tensor);
         QTest::newRow("fused") << static_cast<int>(MatchCostPath::Fused);
+        QTest::newRow("reference (benchmark baseline)") << static_cast<int>(MatchCostPath::Reference);
     }
     void tinyFixtureParity() {
         QFETCH(int, path);
@@ -238,7 +239,7 @@ class TstHungarianMatcher : public QObject {
         auto boxes = c.outputs[1].boxes.clone();
         boxes[1][5][0] = std::nanf("");
         c.outputs[1].boxes = boxes;
-        for (auto path : {MatchCostPath::Fused, MatchCostPath::Tensor}) {
+        for (auto path : {MatchCostPath::Fused, MatchCostPath::Tensor, MatchCostPath::Reference}) {
             MatcherOptions options;
             options.costPath = path;
             HungarianMatcher matcher(options);

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -23,17 +24,25 @@
 #include "studio_version.h"
 #include "ui/config/presets.h"
 #include "ui/config/run_config_model.h"
+#include "ui/compare/compare_view.h"
 #include "ui/gpu/gpu_list_model.h"
+#include "ui/health/health_view.h"
 #include "ui/gpu/local_gpu_monitor.h"
 #include "ui/log/log_model.h"
 #include "ui/log/log_pane.h"
 #include "ui/main/about_dialog.h"
 #include "ui/panels/config_panel.h"
 #include "ui/panels/dataset_picker.h"
+#include "ui/panels/oom_banner.h"
 #include "ui/panels/run_panel.h"
 #include "ui/plots/metric_store.h"
+#include "ui/preview/prediction.h"
+#include "ui/preview/preview_panel.h"
 #include "ui/plots/monitor_view.h"
+#include "ui/process/oom_suggestion.h"
+#include "ui/process/plan_runner.h"
 #include "ui/process/run_controller.h"
+#include "ui/process/tensorboard_launcher.h"
 #include "ui/runs/run_list_model.h"
 #include "ui/runs/runs_panel.h"
 
@@ -47,10 +56,12 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
       m_gpus(new GpuListModel(scanLocalGpus, this)),
       m_store(new MetricStore(this)),
       m_log(new LogModel(50000, this)),
-      m_controller(new RunController(std::move(factory), this)),
+      m_controller(new RunController(factory, this)),
       m_probe(new TrainerProbe(this)),
       m_gpuMonitor(new LocalGpuMonitor(scanLocalGpus, this)),
-      m_runs(new RunListModel(this)) {
+      m_runs(new RunListModel(this)),
+      m_plan(new PlanRunner(factory, this)),
+      m_tensorBoard(new TensorBoardLauncher(factory, this)) {
     setWindowTitle(tr("RF-DETR Studio"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/app.svg")));
     if (!m_presets->load()) showMessage(m_presets->lastError(), 15000);
@@ -75,12 +86,42 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
     m_runsPanel = new RunsPanel(m_runs, m_leftTabs);
     m_leftTabs->addTab(m_runsPanel, tr("R&uns"));
     leftLayout->addWidget(m_leftTabs, 1);
+    m_oomBanner = new OomBanner(left);
+    leftLayout->addWidget(m_oomBanner);
     m_runPanel = new RunPanel(m_model, m_controller, left);
     leftLayout->addWidget(m_runPanel);
     if (m_model->config().outputDir.empty())
         m_model->setFieldText(QStringLiteral("output_dir"), m_configPanel->suggestNewOutputFolder());
 
     m_monitor = new MonitorView(m_store, this);
+    m_health = new HealthView(m_monitor);
+    m_monitor->tabs()->addTab(m_health, tr("&Health"));
+    m_preview = new PreviewPanel(factory, m_monitor);
+    m_monitor->tabs()->addTab(m_preview, tr("&Preview"));
+    connect(m_preview, &PreviewPanel::message, this, [this](const QString& t) { showMessage(t, 10000); });
+    connect(m_monitor->tabs(), &QTabWidget::currentChanged, this, [this] {
+        if (m_monitor->tabs()->currentWidget() != m_preview) return;
+        // Checkpoints appear as the run trains: list them whenever the tab is shown.
+        const QString dir = m_controller->runDir().isEmpty() ? QString::fromStdString(m_model->config().outputDir) : m_controller->runDir();
+        m_preview->setRunDir(dir);
+        if (!m_previewDatasetTried) {
+            m_previewDatasetTried = true;
+            if (const QString ds = localDatasetDir(m_model->config()); !ds.isEmpty()) m_preview->setDatasetDir(ds);
+        }
+    });
+    m_compare = new CompareView(m_monitor);
+    m_monitor->tabs()->addTab(m_compare, tr("C&ompare"));
+    connect(m_compare, &CompareView::message, this, [this](const QString& t) { showMessage(t, 10000); });
+    auto* tbButton = new QPushButton(QIcon(), tr("TensorBoard"), m_monitor);
+    tbButton->setObjectName(QStringLiteral("tensorBoardButton"));
+    tbButton->setToolTip(tr("Start TensorBoard on this run's <run>/tb (port 6006 or the next free one) and open it"));
+    tbButton->setCheckable(false);
+    m_monitor->tabs()->setCornerWidget(tbButton, Qt::TopRightCorner);
+    connect(tbButton, &QPushButton::clicked, this, &MainWindow::openTensorBoard);
+    connect(m_tensorBoard, &TensorBoardLauncher::message, this, [this](const QString& t) { showMessage(t, 10000); });
+    connect(m_tensorBoard, &TensorBoardLauncher::runningChanged, tbButton, [tbButton](bool on) {
+        tbButton->setText(on ? QObject::tr("TensorBoard ●") : QObject::tr("TensorBoard"));
+    });
     m_logPane = new LogPane(m_log, this);
     m_vsplit = new QSplitter(Qt::Vertical, this);
     m_vsplit->addWidget(m_monitor);
@@ -107,9 +148,41 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         m_settings.removeRecentRun(dir);
         refreshRuns();
     });
-    connect(m_controller, &RunController::runReset, m_store, [this] {
+    connect(m_controller, &RunController::runReset, m_store, [this](const QString& dir) {
         m_store->clear();
+        m_health->clear();
+        m_oomBanner->showAdvice(std::nullopt);
         m_runEmitsGpu = false;
+        m_previewDatasetTried = false;
+        m_preview->setRunDir(dir);
+        if (m_tensorBoard->running() && QDir(dir).absolutePath() != m_tensorBoard->runDir()) m_tensorBoard->stop();
+    });
+    connect(m_oomBanner, &OomBanner::applyRequested, this, &MainWindow::applyAndResume);
+    connect(m_configPanel, &ConfigPanel::predictRequested, this, [this] {
+        if (m_plan->busy()) {
+            m_plan->cancel();
+            m_configPanel->setPredicting(false);
+            m_configPanel->setMemoryEstimate(tr("Prediction cancelled."));
+        } else {
+            predictMemory();
+        }
+    });
+    connect(m_plan, &PlanRunner::planned, this, &MainWindow::onPlanned);
+    connect(m_configPanel, &ConfigPanel::memoryLinkActivated, this, [this](const QString& link) {
+        const QStringList parts = link.split(QLatin1Char(':'));
+        if (parts.size() != 3 || parts[0] != QLatin1String("split")) return;
+        m_model->setFieldText(QStringLiteral("batch_size"), parts[1]);
+        m_model->setFieldText(QStringLiteral("grad_accum_steps"), parts[2]);
+    });
+    connect(m_plan, &PlanRunner::failed, this, [this](const QString& msg) {
+        m_configPanel->setPredicting(false);
+        m_configPanel->setMemoryEstimate(msg, true);
+    });
+    connect(m_model, &RunConfigModel::changed, this, [this] {
+        if (!m_planFor.isEmpty() && m_planFor != planKey()) {
+            m_planFor.clear();
+            m_configPanel->setMemoryEstimate(tr("The settings changed since the last prediction: press Predict again."));
+        }
     });
     connect(m_controller, &RunController::eventsReceived, this, [this](const std::vector<Event>& events) {
         if (!m_runEmitsGpu) {
@@ -119,6 +192,10 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
             if (m_runEmitsGpu) m_gpuMonitor->setActive(false);  // the run reports its own GPUs
         }
         m_store->addEvents(events);
+        m_health->addEvents(events);
+        for (const auto& e : events) {
+            if (auto advice = oomSuggestionFrom(e)) m_oomBanner->showAdvice(advice);
+        }
     });
     connect(m_controller, &RunController::logLines, m_log, &LogModel::append);
     connect(m_controller, &RunController::malformedLinesChanged, m_logPane, &LogPane::setMalformedCount);
@@ -161,6 +238,10 @@ void MainWindow::buildMenus() {
         if (dir.isEmpty()) return;
         const QStringList files = m_monitor->exportAll(dir);
         showMessage(tr("Wrote %n plot(s) to %1", nullptr, int(files.size())).arg(dir));
+    });
+    file->addAction(tr("&Compare runs…"), this, [this] {
+        if (!m_controller->runDir().isEmpty() && m_compare->runs().empty()) m_compare->addRun(m_controller->runDir());
+        m_monitor->tabs()->setCurrentWidget(m_compare);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -224,6 +305,7 @@ void MainWindow::chooseTrainer() {
 void MainWindow::onTrainerChecked(const TrainerCheck& check) {
     m_runPanel->setTrainerProblem(check.error);
     m_controller->setTrainerPath(check.ok() ? check.path : QString());
+    m_preview->setTrainerPath(check.ok() ? check.path : QString());
     if (check.ok())
         m_log->append({{0, LogLevel::Info, QStringLiteral("studio"), tr("Trainer: %1 (%2)").arg(check.version.line, check.path)}});
     else
@@ -313,10 +395,68 @@ bool MainWindow::settled() const {
 
 void MainWindow::refreshRuns() { m_runs->setFolders(m_settings.recentRuns()); }
 
+bool MainWindow::applyAndResume(int batchSize, int gradAccumSteps) {
+    if (isActive(m_controller->state())) {
+        showMessage(tr("The run is still active: wait for it to stop."));
+        return false;
+    }
+    // The form follows the run that failed, so its folder's latest checkpoint is the one resumed.
+    if (!m_controller->runDir().isEmpty()) m_model->setFieldText(QStringLiteral("output_dir"), m_controller->runDir());
+    m_model->setFieldText(QStringLiteral("batch_size"), QString::number(batchSize));
+    m_model->setFieldText(QStringLiteral("grad_accum_steps"), QString::number(gradAccumSteps));
+    m_runPanel->refreshResumePoint();
+    return startRun(StartMode::ResumeAuto);
+}
+
+QString MainWindow::planKey() const {
+    const RunConfig& c = m_model->config();
+    return QStringLiteral("%1|%2|%3|%4|%5").arg(QString::fromUtf8(nameOf(c.modelSize))).arg(c.resolution).arg(c.batchSize)
+        .arg(QString::fromUtf8(nameOf(c.device))).arg(c.gpuIds.empty() ? -1 : c.gpuIds.front());
+}
+
+void MainWindow::predictMemory() {
+    m_plan->setTrainerPath(m_probe->result().ok() ? m_probe->result().path : QString());
+    QString error;
+    if (!m_plan->run(m_model->config(), &error)) {
+        m_configPanel->setMemoryEstimate(error, true);
+        return;
+    }
+    m_planFor.clear();
+    m_configPanel->setPredicting(true);
+    m_configPanel->setMemoryEstimate(tr("Measuring a few training steps on the device…"));
+}
+
+void MainWindow::onPlanned(const PlanResult& plan) {
+    m_configPanel->setPredicting(false);
+    if (!plan.fits && plan.suggestedBatch > 0)
+        m_configPanel->setMemoryEstimate(planText(plan), true, QStringLiteral("split:%1:%2").arg(plan.suggestedBatch).arg(plan.suggestedAccum),
+                                         tr("Use %1 × %2").arg(plan.suggestedBatch).arg(plan.suggestedAccum));
+    else
+        m_configPanel->setMemoryEstimate(planText(plan), !plan.fits);
+    m_planFor = planKey();
+}
+
+void MainWindow::openTensorBoard() {
+    QString dir = m_controller->runDir();
+    if (dir.isEmpty()) dir = QString::fromStdString(m_model->config().outputDir);
+    if (dir.isEmpty() || !QFileInfo(dir).isDir()) {
+        QMessageBox::information(this, tr("TensorBoard"), tr("Start or open a run first: TensorBoard shows <run>/tb."));
+        return;
+    }
+    QString error;
+    if (!m_tensorBoard->start(dir, &error)) QMessageBox::information(this, tr("TensorBoard"), error);
+}
+
 void MainWindow::onStateChanged(RunState state) {
     QString text = tr("Run: %1").arg(QString::fromUtf8(nameOf(state)));
     if (!m_controller->runDir().isEmpty()) text += QStringLiteral(" · ") + m_controller->runDir();
     m_statusState->setText(text);
+    m_oomBanner->setRunActive(isActive(state));
+    if (!isActive(state) && m_oomBanner->advice()) {
+        std::string why;
+        const bool can = !m_controller->runDir().isEmpty() && findResumePoint(m_controller->runDir().toStdString(), &why);
+        m_oomBanner->setResumeProblem(can ? QString() : why.empty() ? tr("the run folder holds no checkpoint") : QString::fromStdString(why));
+    }
     setWindowTitle(isActive(state) ? tr("RF-DETR Studio — %1 (%2)").arg(QFileInfo(m_controller->runDir()).fileName(),
                                                                         QString::fromUtf8(nameOf(state)))
                                    : tr("RF-DETR Studio"));

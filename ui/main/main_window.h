@@ -15,6 +15,13 @@ namespace studio::ui {
 
 class ConfigPanel;
 class GpuListModel;
+class CompareView;
+class PreviewPanel;
+class HealthView;
+class OomBanner;
+class PlanRunner;
+class TensorBoardLauncher;
+struct PlanResult;
 class LocalGpuMonitor;
 class LogModel;
 class LogPane;
@@ -44,6 +51,12 @@ public:
     RunPanel* runPanel() const { return m_runPanel; }
     MonitorView* monitor() const { return m_monitor; }
     LogModel* logModel() const { return m_log; }
+    OomBanner* oomBanner() const { return m_oomBanner; }
+    HealthView* healthView() const { return m_health; }
+    CompareView* compareView() const { return m_compare; }
+    PreviewPanel* previewPanel() const { return m_preview; }
+    PlanRunner* planRunner() const { return m_plan; }
+    TensorBoardLauncher* tensorBoard() const { return m_tensorBoard; }
     const TrainerCheck& trainerCheck() const;
 
     /// Starts a run with the current configuration (Fresh) or --resume auto. Returns false after telling
@@ -59,6 +72,12 @@ public:
     void setOutputDir(const QString& dir);
     /// True once the trainer check and any dataset inspection have finished (screenshots wait for it).
     bool settled() const;
+    /// Sets batch size and accumulation (the OOM suggestion) and resumes from the latest checkpoint.
+    bool applyAndResume(int batchSize, int gradAccumSteps);
+    /// Runs `rfdetr-train plan` for the current configuration (the calculator's Predict button).
+    void predictMemory();
+    /// Starts (or re-opens) TensorBoard for the shown run.
+    void openTensorBoard();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -73,6 +92,8 @@ private:
     void showAbout();
     void showMessage(const QString& text, int timeoutMs = 6000);
     void refreshRuns();
+    void onPlanned(const PlanResult& plan);
+    QString planKey() const;
 
     AppSettings m_settings;
     QString m_trainerOverride;
@@ -85,6 +106,14 @@ private:
     TrainerProbe* m_probe;
     LocalGpuMonitor* m_gpuMonitor;
     RunListModel* m_runs;
+    PlanRunner* m_plan;
+    TensorBoardLauncher* m_tensorBoard;
+    OomBanner* m_oomBanner = nullptr;
+    HealthView* m_health = nullptr;
+    CompareView* m_compare = nullptr;
+    PreviewPanel* m_preview = nullptr;
+    bool m_previewDatasetTried = false;
+    QString m_planFor;   // planKey() of the shown prediction
     ConfigPanel* m_configPanel = nullptr;
     RunPanel* m_runPanel = nullptr;
     RunsPanel* m_runsPanel = nullptr;

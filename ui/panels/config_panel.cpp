@@ -14,6 +14,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QSet>
+#include <QTextDocument>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -163,10 +164,21 @@ QWidget* ConfigPanel::buildCalculator() {
     m_memory->setObjectName(QStringLiteral("memoryEstimate"));
     m_memory->setWordWrap(true);
     m_memory->setStyleSheet(QStringLiteral("color: #607d8b;"));
+    m_memory->setTextFormat(Qt::RichText);
+    connect(m_memory, &QLabel::linkActivated, this, &ConfigPanel::memoryLinkActivated);
     m_sizeInfo = new QLabel(box);
     m_sizeInfo->setStyleSheet(QStringLiteral("color: #607d8b;"));
-    for (QLabel* l : {m_effective, m_steps, m_sizeInfo, m_memory}) v->addWidget(l);
-    setMemoryEstimate(tr("GPU memory per device: needs the trainer's \"plan\" command (not in this trainer yet)"));
+    for (QLabel* l : {m_effective, m_steps, m_sizeInfo}) v->addWidget(l);
+    auto* predictRow = new QHBoxLayout;
+    m_predict = new QPushButton(tr("Predict memory/speed"), box);
+    m_predict->setObjectName(QStringLiteral("predictButton"));
+    m_predict->setToolTip(tr("Run a short measured probe (rfdetr-train plan) on the chosen device: peak memory per "
+                             "device and images/s for this size, resolution and batch"));
+    connect(m_predict, &QPushButton::clicked, this, &ConfigPanel::predictRequested);
+    predictRow->addWidget(m_memory, 1);
+    predictRow->addWidget(m_predict, 0, Qt::AlignTop);
+    v->addLayout(predictRow);
+    setMemoryEstimate(tr("Peak memory and speed: press Predict (a few measured steps on the device)."));
     return box;
 }
 
@@ -225,7 +237,22 @@ void ConfigPanel::setAdvancedExpanded(bool expanded) {
 
 bool ConfigPanel::advancedExpanded() const { return m_advanced->isVisible() || m_advancedToggle->isChecked(); }
 
-void ConfigPanel::setMemoryEstimate(const QString& text) { m_memory->setText(text); }
+void ConfigPanel::setMemoryEstimate(const QString& text, bool warning, const QString& link, const QString& linkText) {
+    QString html = text.toHtmlEscaped();
+    if (!link.isEmpty()) html += QStringLiteral(" <a href=\"%1\">%2</a>").arg(link.toHtmlEscaped(), linkText.toHtmlEscaped());
+    m_memory->setText(html);
+    m_memory->setStyleSheet(warning ? QStringLiteral("color: #c62828;") : QStringLiteral("color: #607d8b;"));
+}
+
+QString ConfigPanel::memoryEstimate() const {
+    QTextDocument doc;
+    doc.setHtml(m_memory->text());
+    return doc.toPlainText();
+}
+
+void ConfigPanel::setPredicting(bool busy) {
+    m_predict->setText(busy ? tr("Cancel prediction") : tr("Predict memory/speed"));
+}
 
 QString ConfigPanel::effectiveBatchText() const { return m_effective->text(); }
 

@@ -7,6 +7,7 @@
 class QLabel;
 class QLineEdit;
 class QListView;
+class QPushButton;
 class QToolButton;
 class QVBoxLayout;
 
@@ -28,13 +29,21 @@ public:
     QString effectiveBatchText() const;
     void setAdvancedExpanded(bool expanded);
     bool advancedExpanded() const;
-    /// Shown under the calculator: the trainer's memory estimate, or why there is none.
-    void setMemoryEstimate(const QString& text);
+    /// Shown under the calculator: the trainer's memory estimate, or why there is none; an optional link
+    /// (emitted by memoryLinkActivated) follows the text.
+    void setMemoryEstimate(const QString& text, bool warning = false, const QString& link = {}, const QString& linkText = {});
+    QString memoryEstimate() const;
+    /// The predict button reads "Cancel prediction" while a probe runs.
+    void setPredicting(bool busy);
     /// A fresh, empty output folder name under the parent of the current one.
     QString suggestNewOutputFolder() const;
 
 signals:
     void message(const QString& text);
+    /// "Predict memory/speed" was pressed (MainWindow runs rfdetr-train plan).
+    void predictRequested();
+    /// A link in the estimate was clicked (e.g. "split:8:2" = use batch 8 × accumulation 2).
+    void memoryLinkActivated(const QString& link);
 
 private:
     QWidget* buildCalculator();
@@ -52,6 +61,7 @@ private:
     QLabel* m_effective = nullptr;
     QLabel* m_steps = nullptr;
     QLabel* m_memory = nullptr;
+    QPushButton* m_predict = nullptr;
     QLabel* m_sizeInfo = nullptr;
     QLineEdit* m_output = nullptr;
     QToolButton* m_advancedToggle = nullptr;

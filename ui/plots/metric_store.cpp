@@ -49,6 +49,7 @@ void MetricStore::append(const QString& name, double key, double value, bool gap
 void MetricStore::addEvents(const std::vector<Event>& events) {
     for (const Event& e : events) {
         if (const auto* st = std::get_if<StepEvent>(&e)) {
+            if (st->rank != 0) continue;  // every rank reports its steps (HealthView); curves are rank 0's
             const double k = static_cast<double>(st->step);
             for (const auto& [term, v] : st->loss) append(QStringLiteral("train/loss/") + QString::fromStdString(term), k, v);
             if (st->lr > 0) append(QStringLiteral("lr"), k, st->lr);

@@ -3,6 +3,7 @@
 // thread; each view remembers how many points of a series it has drawn (and the series' generation) and
 // appends only the new ones with QCPGraph::addData(keys, values, true). Nothing here knows QCustomPlot.
 //
+// Step events count from rank 0 only (the other ranks' steps feed the health view).
 // Series names:  train/loss/<term>  (key: optimiser step)     lr, throughput/imgs_per_s, throughput/data_wait_ms
 //                val/loss/<term>    (key: last step of the epoch)            map/<regular|ema>/<50_95|50> (key: epoch, from 1)
 //                gpu<i>/<util|mem_gb|temp_c|power_w>          (key: seconds since the first GPU sample;

@@ -22,6 +22,8 @@ public:
     /// Exports every plot as <dir>/<title>.png; returns the files written.
     QStringList exportAll(const QString& dir);
     void showGpuTab();
+    /// The plot tabs (MainWindow adds Health, Preview and Compare, and the TensorBoard corner button).
+    QTabWidget* tabs() const { return m_tabs; }
     /// Shown when there are no GPU samples ("NVML unavailable: ...").
     void setGpuNote(const QString& text);
 

@@ -362,6 +362,15 @@ std::vector<ConfigField> buildFields() {
     v.push_back(adv(boolField(field("tensorboard", "--tensorboard", "", gRun,
                                     "Write TensorBoard scalars to <output_dir>/tb.", "true"),
                               &RunConfig::tensorboard)));
+    v.push_back(adv(boolField(field("serve_tensorboard", "--serve-tensorboard", "", gRun,
+                                    "Start `tensorboard --logdir <output_dir>/tb --host 127.0.0.1` for the run's "
+                                    "duration and print its URL (needs TensorBoard on PATH; training goes on "
+                                    "without it).",
+                                    "true"),
+                              &RunConfig::serveTensorboard)));
+    v.push_back(adv(intField(field("tensorboard_port", "--tensorboard-port", "", gRun,
+                                   "Port for --serve-tensorboard; the next free one when it is taken.", "6006"),
+                             &RunConfig::tensorboardPort)));
     v.push_back(adv(boolField(field("keep_effective_batch", "--keep-effective-batch", "", gRun,
                                     "On resume with another GPU count, adapt accumulation to keep the effective "
                                     "batch.",

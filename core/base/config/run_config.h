@@ -70,7 +70,9 @@ struct RunConfig {
     int evalInterval = 1;                  // epochs between validation passes
     long long maxSteps = 0;                // stop after this many optimiser steps (0 = no limit)
     std::uint64_t seed = 42;
-    bool tensorboard = true;
+    bool tensorboard = true;               // write TensorBoard scalars to <output_dir>/tb
+    bool serveTensorboard = false;         // start a TensorBoard server on <output_dir>/tb while training
+    int tensorboardPort = 6006;            // its preferred port (the next free one when taken)
     bool keepEffectiveBatch = false;       // on resume with another world size, adapt accumulation
     int distTimeoutS = 600;                // rendezvous / collective timeout
 

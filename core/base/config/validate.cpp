@@ -230,6 +230,10 @@ std::vector<Problem> validateRunConfig(const RunConfig& cfg, const Provenance& p
     c.atLeast("eval_interval", cfg.evalInterval, 1, "epochs between evaluations", "1");
     c.atLeast("max_steps", cfg.maxSteps, 0, "a step count (0 = no limit)", "100");
     c.atLeast("dist_timeout_s", cfg.distTimeoutS, 1, "seconds", "600");
+    c.atLeast("tensorboard_port", cfg.tensorboardPort, 1, "a TCP port", "6006");
+    if (cfg.tensorboardPort > 65535)
+        c.error("tensorboard_port", std::to_string(cfg.tensorboardPort), "is not a TCP port (1-65535)",
+                c.howToSet("tensorboard_port", "6006"));
 
     // Hub
     if (cfg.pushToHub) {

@@ -46,6 +46,7 @@ const std::vector<Command>& commands() {
         {"predict", "run a checkpoint on an image and print or draw the detections", runPredictCommand},
         {"fetch-dataset", "download and verify a Hugging Face dataset into the cache", runFetchDatasetCommand},
         {"plan", "predict GPU memory and speed for a configuration from a short probe", runPlanCommand},
+        {"tensorboard", "serve a run's TensorBoard scalars on 127.0.0.1 until interrupted", runTensorboardCommand},
     };
     return cmds;
 }

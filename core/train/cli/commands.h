@@ -15,6 +15,7 @@ int runModelSummaryCommand(const Args& args);     // model-summary --model-size 
 int runPredictCommand(const Args& args);          // predict --weights F --image IMG [--threshold T] [--json]
 int runFetchDatasetCommand(const Args& args);     // fetch-dataset hf:REPO[@rev] [--cache-dir DIR]
 int runPlanCommand(const Args& args);             // plan: memory / speed prediction before launch
+int runTensorboardCommand(const Args& args);      // tensorboard RUN_DIR [--port P]
 
 /// Exit codes shared by all commands.
 constexpr int kExitOk = 0;

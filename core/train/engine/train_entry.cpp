@@ -15,12 +15,18 @@
 #include "base/hf/push_model.h"
 #include "base/log/log.h"
 #include "base/run/run_folder.h"
+#include "base/run/oom_advice.h"
 #include "base/run/run_lock.h"
+#include "base/tb/tensorboard_server.h"
 #include "studio_version.h"
 #include "train/cli/commands.h"
 #include "train/dist/dist_context.h"
+<<<<<<< HEAD
+#include "train/engine/out_of_memory.h"
+=======
 #include "train/dist/process_group_dist.h"
 #include "train/engine/launch_workers.h"
+>>>>>>> dist
 #include "train/engine/run_control.h"
 #include "train/engine/run_outputs.h"
 #include "train/engine/run_setup.h"
@@ -38,16 +44,21 @@ struct Failure {
     std::string code;     // error event code
     std::string message;
     std::string hint;
+    nlohmann::json details = nullptr;
 };
 
 void publishFailure(const Failure& f, const RankContext& rank) {
     std::cerr << "rfdetr-train: error: " << f.message << "\n";
     if (!f.hint.empty()) std::cerr << "  hint: " << f.hint << "\n";
+    if (f.details.is_object() && f.details.contains("command"))
+        std::cerr << "  resume with: " << f.details["command"].get<std::string>() << "\n"
+                  << "  or, with train_rfdetr_full.sh: " << f.details.value("env", "") << "\n";
     ErrorEvent e;
     e.rank = rank.rank;
     e.code = f.code;
     e.message = f.message;
     e.hint = f.hint;
+    e.details = f.details;
     events().publish(e);
     if (!rank.errorFile.empty()) writeTorchElasticErrorFile(rank.errorFile, "RuntimeError", f.message);
     DoneEvent d;
@@ -142,6 +153,22 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     // included) and the hello event come first, so a GUI can attach while the data is prepared.
     const int world = dist->worldSize();
     nlohmann::json configJson = runConfigToJson(cfg, true, rank.nnodes);
+<<<<<<< HEAD
+    writeConfigJson(folder, configJson, STUDIO_VERSION, world);
+    events().mirrorTo(folder.eventsJsonl());
+    HelloEvent hello;
+    hello.rank = rank.rank;
+    hello.world = world;
+    hello.pid = ::getpid();
+    hello.version = STUDIO_VERSION;
+    hello.runDir = fs::absolute(cfg.outputDir).string();
+    hello.config = configJson;
+    events().publish(hello);
+    std::unique_ptr<TensorboardServer> tensorboard;  // stopped when this function returns or throws
+    if (cfg.serveTensorboard && rank.rank == 0) {
+        if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
+        tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
+=======
     if (rank.isMain()) {
         writeConfigJson(folder, configJson, STUDIO_VERSION, world);
         events().mirrorTo(folder.eventsJsonl());
@@ -153,6 +180,7 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
         hello.runDir = fs::absolute(cfg.outputDir).string();
         hello.config = configJson;
         events().publish(hello);
+>>>>>>> dist
     }
 
     // Rank 0 generates or downloads the dataset once; the others then find it prepared.
@@ -177,7 +205,9 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     const TrainOutcome outcome = trainer.run();
 
     if (outcome.status == TrainStatus::Failed) {
-        publishFailure({outcome.exitCode, "nonfinite", outcome.message, outcome.hint}, rank);
+        publishFailure({outcome.exitCode, outcome.errorCode.empty() ? "nonfinite" : outcome.errorCode,
+                        outcome.message, outcome.hint, outcome.errorDetails},
+                       rank);
         return outcome.exitCode;
     }
     if (cfg.pushToHub && outcome.status != TrainStatus::Stopped && rank.isMain()) {
@@ -226,19 +256,24 @@ int trainFromConfig(const RunConfig& cfg, const Provenance& /*provenance*/, cons
                         "free disk space or check permissions; the previous checkpoint is unchanged"},
                        rank);
         return kExitFailure;
-    } catch (const std::bad_alloc&) {
-        publishFailure({kExitFailure, "oom", "out of host memory",
-                        "reduce --batch-size (raise --grad-accum-steps to keep the effective batch), --num-workers "
-                        "or --resolution"},
-                       rank);
-        return kExitFailure;
     } catch (const std::exception& e) {
+        // Out of memory outside a training step (model setup, validation): no checkpoint was written for it.
         std::string msg = e.what();
         if (const auto pos = msg.find("\nException raised from"); pos != std::string::npos) msg.resize(pos);
-        const bool oom = msg.find("out of memory") != std::string::npos;
-        publishFailure({kExitFailure, oom ? "oom" : "", msg,
-                        oom ? "reduce --batch-size and raise --grad-accum-steps to keep the effective batch" : ""},
-                       rank);
+        if (!isOutOfMemory(e)) {
+            publishFailure({kExitFailure, "", msg, ""}, rank);
+            return kExitFailure;
+        }
+        OomFacts facts;
+        facts.batchSize = cfg.batchSize;
+        facts.gradAccumSteps = cfg.gradAccumSteps;
+        facts.worldSize = std::max(1, rank.worldSize);
+        facts.outputDir = cfg.outputDir;
+        facts.device = dynamic_cast<const std::bad_alloc*>(&e) ? "cpu" : "";
+        const OomAdvice advice = makeOomAdvice(facts);
+        msg = firstLine(msg);
+        if (msg == "std::bad_alloc") msg = "out of host memory";
+        publishFailure({kExitFailure, "oom", advice.message + " (" + msg + ")", advice.hint, advice.details}, rank);
         return kExitFailure;
     }
 }

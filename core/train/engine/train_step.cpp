@@ -9,8 +9,28 @@
 #include "train/dist/dist_context.h"
 #include "train/engine/autocast.h"
 #include "train/engine/grad_clip.h"
+#include "train/engine/out_of_memory.h"
 
 namespace studio::train {
+
+namespace {
+inline void phaseEnded(StepContext& ctx, StepPhase phase) {
+    if (ctx.phases) ctx.phases->phaseEnded(phase);
+}
+}  // namespace
+
+const char* nameOf(StepPhase phase) {
+    switch (phase) {
+        case StepPhase::Data: return "data";
+        case StepPhase::Forward: return "forward";
+        case StepPhase::Criterion: return "criterion";
+        case StepPhase::Backward: return "backward";
+        case StepPhase::Gradients: return "gradients";
+        case StepPhase::Optimizer: return "optimizer";
+        case StepPhase::Ema: return "ema";
+    }
+    return "?";
+}
 
 Batch sliceBatch(const Batch& batch, int first, int count) {
     Batch b;
@@ -30,9 +50,42 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     const int accum = (n + micro - 1) / micro;
     r.images = n;
     r.microBatches = accum;
-    const at::Tensor images = batch.images.to(ctx.device, /*non_blocking=*/true);
+    at::Tensor images;
     at::Tensor packedSum, totalSum;
     bool outputsFinite = true;
+<<<<<<< HEAD
+    try {
+        images = batch.images.to(ctx.device, /*non_blocking=*/true);
+        phaseEnded(ctx, StepPhase::Data);
+        for (int a = 0; a < accum && outputsFinite; ++a) {
+            if (ctx.beforeMicroBatch) ctx.beforeMicroBatch(a);
+            const int first = a * micro;
+            const int count = std::min(micro, n - first);
+            const Batch part = sliceBatch(batch, first, count);
+            LossResult losses;
+            try {
+                AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
+                const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
+                phaseEnded(ctx, StepPhase::Forward);
+                losses = (*ctx.criterion)(out, part.targets);
+                phaseEnded(ctx, StepPhase::Criterion);
+            } catch (const MatchingError& e) {
+                // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+                outputsFinite = false;
+                break;
+            }
+            if (layout.names.empty()) {
+                layout.names = losses.names;
+                layout.weights = losses.weights;
+            }
+            // rfdetr scales every micro-batch by 1 / grad_accum_steps (the configured count).
+            (losses.total / static_cast<double>(accum)).backward();
+            phaseEnded(ctx, StepPhase::Backward);
+            const at::Tensor packed = losses.packed();
+            const at::Tensor total = losses.total.detach().to(at::kFloat);
+            packedSum = packedSum.defined() ? packedSum + packed : packed;
+            totalSum = totalSum.defined() ? totalSum + total : total;
+=======
     for (int a = 0; a < accum && outputsFinite; ++a) {
         const int first = a * micro;
         const int count = std::min(micro, n - first);
@@ -48,17 +101,18 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             outputsFinite = false;
             for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
             break;
+>>>>>>> dist
         }
-        if (layout.names.empty()) {
-            layout.names = losses.names;
-            layout.weights = losses.weights;
-        }
-        // rfdetr scales every micro-batch by 1 / grad_accum_steps (the configured count).
-        (losses.total / static_cast<double>(accum)).backward();
-        const at::Tensor packed = losses.packed();
-        const at::Tensor total = losses.total.detach().to(at::kFloat);
-        packedSum = packedSum.defined() ? packedSum + packed : packed;
-        totalSum = totalSum.defined() ? totalSum + total : total;
+    } catch (const std::exception& e) {
+        if (!isOutOfMemory(e)) throw;
+        r.localOutOfMemory = true;
+        r.error = firstLine(e.what());
+    }
+    // Every rank learns about an out-of-memory before the gradient all-reduce, so all stop at the same step.
+    r.outOfMemory = ctx.dist->anyRank(r.localOutOfMemory);
+    if (r.outOfMemory) {
+        ctx.optimizer->zeroGrad();  // the failed step's partial gradients are discarded
+        return r;
     }
     if (!outputsFinite) {
         const auto terms = static_cast<int64_t>(std::max<std::size_t>(1, layout.names.size()));
@@ -70,12 +124,16 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     r.gradNorm = clipGradNorm(ctx.params, ctx.clipMaxNorm);
     const bool localFinite = at::logical_and(at::isfinite(totalSum), at::isfinite(r.gradNorm)).item<bool>();
     r.finite = !ctx.dist->anyRank(!localFinite);  // every rank skips the same steps
+    phaseEnded(ctx, StepPhase::Gradients);
     if (r.finite) {
         ctx.optimizer->setLrFactor(lrFactor);
         ctx.optimizer->step();
+        phaseEnded(ctx, StepPhase::Optimizer);
         if (ctx.ema) ctx.ema->update();
+        phaseEnded(ctx, StepPhase::Ema);
     }
     ctx.optimizer->zeroGrad();
+    phaseEnded(ctx, StepPhase::Optimizer);
     return r;
 }
 

@@ -6,9 +6,11 @@
 
 #include "base/events/event_writer.h"
 #include "base/log/log.h"
+#include "base/run/oom_advice.h"
 #include "train/dist/dist_context.h"
 #include "train/dist/model_broadcast.h"
 #include "train/engine/optimizer_state.h"
+#include "train/engine/out_of_memory.h"
 #include "train/engine/param_groups.h"
 #include "train/engine/run_control.h"
 #include "train/engine/train_args.h"
@@ -86,6 +88,8 @@ Trainer::Impl::Impl(TrainerParts parts)
     step.autocastDtype = p.cfg.amp == AmpDtype::Fp16 ? at::kHalf : at::kBFloat16;
     step.microBatch = p.cfg.batchSize;
     step.clipMaxNorm = p.cfg.clipMaxNorm;
+    if (p.options.beforeMicroBatch)
+        step.beforeMicroBatch = [this](int micro) { p.options.beforeMicroBatch(state.globalStep, micro); };
     p.criterion->setBoxCountReducer([d = p.dist.get()](double local) { return d->averageOverRanks(local); });
 
     args = trainArgsNamespace(p.cfg, mc, p.classNames, p.dist->worldSize());
@@ -253,6 +257,11 @@ EpochEnd Trainer::Impl::trainEpoch(int epoch, long long firstBatch) {
         const long long it = static_cast<long long>(epoch) * schedule.stepsPerEpoch + state.stepInEpoch;
         p.train->prepareStep(*batch, it);
         const StepResult r = trainStep(step, *batch, lrFactor(schedule, state.globalStep), layout);
+        if (r.outOfMemory) {
+            oomStep = r;
+            publishWindow(epoch);
+            return EpochEnd::OutOfMemory;
+        }
         ++state.globalStep;
         ++state.stepInEpoch;
         windowImages += r.images;
@@ -283,6 +292,35 @@ EpochEnd Trainer::Impl::trainEpoch(int epoch, long long firstBatch) {
     return EpochEnd::Completed;
 }
 
+void Trainer::Impl::outOfMemoryOutcome(TrainOutcome& out) {
+    // Nothing of the failed step was applied (train_step.cpp), so the state is the last good one.
+    saveLast("out of memory");
+    OomFacts facts;
+    facts.batchSize = p.cfg.batchSize;
+    facts.gradAccumSteps = p.cfg.gradAccumSteps;
+    facts.worldSize = p.dist->worldSize();
+    facts.outputDir = p.folder.root;
+    facts.checkpointSaved = true;
+    if (oomStep.localOutOfMemory) {
+        const DeviceMemoryFacts mem = deviceMemoryFacts(p.device);
+        facts.device = mem.device;
+        facts.usedBytes = mem.usedBytes;
+        facts.totalBytes = mem.totalBytes;
+    }
+    const OomAdvice advice = makeOomAdvice(facts);
+    out.status = TrainStatus::Failed;
+    out.exitCode = 1;
+    out.errorCode = "oom";
+    out.message = advice.message + " at optimiser step " + std::to_string(state.globalStep + 1) +
+                  (oomStep.localOutOfMemory ? " (" + oomStep.error + ")" : " (on another rank)");
+    out.hint = advice.hint;
+    out.errorDetails = advice.details;
+    out.errorDetails["step"] = state.globalStep;
+    out.errorDetails["rank"] = p.dist->rank();
+    out.checkpointSaved = true;
+    logger().error("{}", out.message);
+}
+
 Trainer::Trainer(TrainerParts parts) : m(std::make_unique<Impl>(std::move(parts))) {}
 
 Trainer::~Trainer() = default;
@@ -299,6 +337,10 @@ TrainOutcome Trainer::run() {
         const EpochEnd end = d.trainEpoch(epoch, firstBatch);
         firstBatch = 0;
         const double trainSeconds = secondsSince(epochStart);
+        if (end == EpochEnd::OutOfMemory) {
+            d.outOfMemoryOutcome(out);
+            break;
+        }
         if (end == EpochEnd::Stopped || end == EpochEnd::Failed) {
             d.saveLast(end == EpochEnd::Stopped ? "stop" : "failure");
             out.status = end == EpochEnd::Stopped ? TrainStatus::Stopped : TrainStatus::Failed;

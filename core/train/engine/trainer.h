@@ -3,6 +3,7 @@
 // validation of the regular and the EMA weights, best checkpoints, log.txt / TensorBoard / events, early
 // stopping, and at the end checkpoint_best_total.pth and results.json. Reacts between steps to stop and
 // checkpoint requests and to non-finite losses. Every rank runs it; only rank 0 writes files and events.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct TrainerOptions {
     double logEverySeconds = 5.0;    // ... or sooner once this much time has passed
     int maxNonfiniteStreak = 5;      // consecutive non-finite steps before the run stops
     std::string studioVersion;
+    /// Tests only: called before every micro-batch's forward with the optimiser step about to be taken
+    /// (0-based) and the micro-batch; throwing from it simulates a failure there (e.g. out of memory).
+    std::function<void(long long step, int microBatch)> beforeMicroBatch;
 };
 
 struct TrainerParts {
@@ -57,6 +61,9 @@ struct TrainOutcome {
     int exitCode = 0;
     std::string message;        // why it failed (empty otherwise)
     std::string hint;
+    std::string errorCode;          // the error event's code when failed ("oom", "nonfinite")
+    nlohmann::json errorDetails;    // its details ("oom": the suggested split, command, env; base/run/oom_advice.h)
+    bool checkpointSaved = false;   // checkpoint.pth holds the state after the last good step (failed runs)
     std::int64_t globalStep = 0;
     int epochsCompleted = 0;
 };
@@ -77,8 +84,10 @@ public:
     Trainer& operator=(const Trainer&) = delete;
 
     /// Trains until the configured end, a stop request, early stopping, max_steps or a failure. Writes
-    /// checkpoints and outputs (rank 0) and publishes events. Errors outside the loop's control (out of
-    /// memory, disk full) propagate as exceptions after nothing half-written was left. Training thread.
+    /// checkpoints and outputs (rank 0) and publishes events. Out of memory in a step's forward/backward
+    /// ends the run as Failed (code "oom") after checkpointing the last good step. Other errors (disk full,
+    /// out of memory during validation) propagate as exceptions after nothing half-written was left.
+    /// Training thread.
     TrainOutcome run();
 
     const TrainingState& state() const;

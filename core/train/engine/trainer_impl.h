@@ -19,7 +19,7 @@ namespace studio::train {
 using Clock = std::chrono::steady_clock;
 
 /// How the step loop of an epoch ended.
-enum class EpochEnd { Completed, MaxSteps, Stopped, Failed };
+enum class EpochEnd { Completed, MaxSteps, Stopped, Failed, OutOfMemory };
 
 struct Trainer::Impl {
     TrainerParts p;
@@ -39,6 +39,7 @@ struct Trainer::Impl {
     long long batchesPerEpoch = 0;
     std::optional<EvalOutcome> lastRegular, lastEma;  // the latest evaluations (results.json)
     std::string failure, failureHint;
+    StepResult oomStep;  // the step that ran out of memory (EpochEnd::OutOfMemory)
 
     // Step-event window.
     Clock::time_point windowStart = Clock::now();
@@ -56,6 +57,7 @@ struct Trainer::Impl {
     void publishWindow(int epoch);
     bool onNonfinite(const StepResult& r, int epoch);
     bool anyRank(bool flag);
+    void outOfMemoryOutcome(TrainOutcome& out);
 
     // trainer_epoch_end.cpp
     void captureState();

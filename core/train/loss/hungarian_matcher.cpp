@@ -146,6 +146,16 @@ std::vector<MatchIndices> HungarianMatcher::match(
                     problems.push_back({o, b, g});
     if (problems.empty())
         return results;
+    if (m_options.costPath == MatchCostPath::Reference) {
+        for (int o = 0; o < numOutputs; ++o) {
+            try {
+                results[o] = matchReference(*outputs[o], targets, groups, m_options.weights);
+            } catch (const MatchingError& e) {
+                throw MatchingError(std::string(e.what()) + " (output " + std::to_string(o) + ")");
+            }
+        }
+        return results;
+    }
 
     bool fused = m_options.costPath == MatchCostPath::Fused;
     if (m_options.costPath == MatchCostPath::Auto) {

@@ -51,6 +51,8 @@ enum class MatchCostPath {
     Auto,    // fused CPU kernel for float32 CPU outputs, batched tensor computation otherwise
     Tensor,  // always the batched tensor computation (+ one device->host copy)
     Fused,   // always the fused CPU kernel (outputs are copied to the host as float32 first)
+    Reference,  // matchReference for every output set: sequential, the Python code's algorithm
+                // (benchmark baseline; same matches, much slower)
 };
 
 struct MatcherOptions {

@@ -1,0 +1,130 @@
+// The issue-11 tools inside the main window: "Predict memory/speed" runs `rfdetr-train plan --json`
+// through the process factory and shows the estimate under the effective batch (a "does not fit" result
+// offers the suggested split as a link that sets it; changed settings mark the estimate stale); the Health
+// tab receives every rank's steps while the loss plot keeps rank 0's; a failed plan is shown in red.
+#include <QFile>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "fake_trainer_process.h"
+#include "studio_version.h"
+#include "ui/config/run_config_model.h"
+#include "ui/health/health_view.h"
+#include "ui/main/main_window.h"
+#include "ui/panels/config_panel.h"
+#include "ui/plots/metric_store.h"
+#include "ui/process/run_controller.h"
+
+using namespace studio;
+using namespace studio::ui;
+using studio::ui::testing::FakeTrainerProcess;
+using studio::ui::testing::fakeFactory;
+
+class TstMainWindowTools : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_home;
+    QString m_trainer;
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        qputenv("XDG_CONFIG_HOME", (m_home.path() + "/config").toUtf8());
+        qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
+        QCoreApplication::setOrganizationName("rfdetr-studio-tests");
+        QCoreApplication::setApplicationName("tst_main_window_tools");
+        QSettings().clear();
+        m_trainer = m_home.path() + "/rfdetr-train";
+        QFile f(m_trainer);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("#!/bin/sh\necho 'rfdetr-train " STUDIO_VERSION " (LibTorch 1.13.0, CPU)'\n");
+        f.close();
+        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    }
+    void cleanupTestCase() { QSettings().clear(); }
+
+    void predictShowsTheEstimateAndOffersTheSplit() {
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        w.configModel()->setFieldText("batch_size", "32");
+        w.configModel()->setFieldText("grad_accum_steps", "1");
+        auto* predict = w.findChild<QPushButton*>("predictButton");
+        QVERIFY(predict);
+        predict->click();
+        QVERIFY(rec.live);
+        QCOMPARE(rec.spec.program, m_trainer);
+        QCOMPARE(rec.spec.arguments.value(0), QString("plan"));
+        QVERIFY(rec.spec.arguments.contains("--json"));
+        QCOMPARE(predict->text(), QString("Cancel prediction"));
+        QVERIFY(w.configPanel()->memoryEstimate().contains("Measuring"));
+        rec.live->emitStarted();
+        rec.live->out(R"({"device":"cuda:0","device_name":"NVIDIA H100","model_size":"medium","resolution":576,"batch_size":32,)"
+                      R"("num_gpus":1,"peak_memory_bytes":96636764160,"device_memory_bytes":85899345920,"images_per_s":40,)"
+                      R"("fits":false,"suggested":{"batch_size":16,"grad_accum_steps":2},"cached":false})" "\n");
+        rec.live->exit(0);
+        QCOMPARE(predict->text(), QString("Predict memory/speed"));
+        const QString shown = w.configPanel()->memoryEstimate();
+        QVERIFY2(shown.contains("Predicted peak 90.0 GiB of 80.0 GiB per GPU") && shown.contains("does NOT fit") &&
+                     shown.contains("Use 16 × 2"),
+                 qPrintable(shown));
+        auto* label = w.findChild<QLabel*>("memoryEstimate");
+        QVERIFY(label);
+        emit label->linkActivated("split:16:2");
+        QCOMPARE(w.configModel()->config().batchSize, 16);
+        QCOMPARE(w.configModel()->config().gradAccumSteps, 2);
+        QVERIFY2(w.configPanel()->memoryEstimate().contains("changed since the last prediction"),
+                 qPrintable(w.configPanel()->memoryEstimate()));
+    }
+
+    void aFailedPlanIsShown() {
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        w.predictMemory();
+        rec.live->emitStarted();
+        rec.live->err("rfdetr-train plan: not available in this build yet\n");
+        rec.live->exit(1);
+        QVERIFY(w.configPanel()->memoryEstimate().contains("not available in this build yet"));
+        // Cancel while running.
+        w.predictMemory();
+        rec.live->emitStarted();
+        w.findChild<QPushButton*>("predictButton")->click();
+        QCOMPARE(rec.kills, 1);
+        QVERIFY(w.configPanel()->memoryEstimate().contains("cancelled"));
+    }
+
+    void healthGetsEveryRankAndPlotsGetRankZero() {
+        QTemporaryDir runs;
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        w.setOutputDir(runs.path() + "/run1");
+        QVERIFY(w.startRun(StartMode::Fresh));
+        rec.live->emitStarted();
+        QByteArray lines;
+        for (int s = 1; s <= 10; ++s) {
+            for (int r = 0; r < 2; ++r)
+                lines += QStringLiteral(R"({"v":1,"type":"step","epoch":0,"step":%1,"rank":%2,"t":1.0,"loss":{"total":%3},"step_ms":%4,"data_wait_ms":1})")
+                             .arg(s).arg(r).arg(r == 0 ? 2.0 : 7.0).arg(r == 0 ? 100 : 200).toUtf8() + "\n";
+        }
+        rec.live->out(lines);
+        w.healthView()->refresh();
+        QCOMPARE(w.healthView()->table()->rowCount(), 2);
+        QVERIFY(w.healthView()->warningText().contains("Rank 1 is a straggler"));
+        const Series* loss = w.metrics()->series("train/loss/total");
+        QCOMPARE(loss->keys.size(), 10);
+        QVERIFY(!loss->values.contains(7.0));
+        rec.live->exit(0);
+    }
+};
+
+QTEST_MAIN(TstMainWindowTools)
+#include "tst_main_window_tools.moc"

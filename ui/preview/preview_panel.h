@@ -1,0 +1,89 @@
+#pragma once
+// The Preview tab: choose a checkpoint of the run (regular or EMA weights) and images from the dataset's
+// validation split or your own files; they run through `rfdetr-train predict --json` in a child process
+// (never in the GUI): the chosen image and up to kBatch-1 following ones per process (the model loads
+// once; results stream in one JSON line per image). Boxes are drawn in class colours next to the ground
+// truth, with a score threshold slider that filters without re-running. Results are cached per
+// checkpoint/EMA/image.
+#include <QHash>
+#include <QImage>
+#include <QWidget>
+#include <optional>
+
+#include "ui/preview/prediction.h"
+#include "ui/process/command_runner.h"
+#include "ui/process/line_buffer.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QSlider;
+
+namespace studio::ui {
+
+class DetectionCanvas;
+
+class PreviewPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit PreviewPanel(TrainerProcessFactory factory, QWidget* parent = nullptr);
+
+    void setTrainerPath(const QString& path) { m_trainer = path; }
+    /// Lists the run's checkpoints (keeps the chosen one when still there). GUI thread.
+    void setRunDir(const QString& runDir);
+    /// Loads the validation split of a COCO dataset folder into the image list; false with `error`.
+    bool setDatasetDir(const QString& datasetDir, QString* error = nullptr);
+    /// Adds image files to the list (no ground truth unless they belong to the loaded split).
+    void addImages(const QStringList& files);
+    void setCheckpoint(const QString& path);
+    void setUseEma(bool ema);
+    /// Shows image `row` and predicts it when not cached (needs a checkpoint and the trainer).
+    void selectImage(int row);
+    /// Score threshold 0..1 (the slider's value / 100).
+    void setThreshold(double threshold);
+    double threshold() const;
+
+    QString checkpoint() const;
+    QStringList images() const;
+    DetectionCanvas* predictionCanvas() const { return m_pred; }
+    DetectionCanvas* truthCanvas() const { return m_truth; }
+    QString statusText() const;
+
+    /// Lowest score requested from the trainer: the slider filters above it.
+    static constexpr double kMinScore = 0.05;
+    /// Images per predict process (the chosen one first, then the next uncached ones in the list).
+    static constexpr int kBatch = 8;
+
+signals:
+    void message(const QString& text);
+
+private:
+    void predictCurrent();
+    void showCurrent();
+    void onOutput(const QByteArray& bytes);
+    bool takeResultLine(const QByteArray& line);
+    void onFinished(int code, bool crashed, const QByteArray& out, const QByteArray& err);
+    QString cacheKey(const QString& image) const;
+    void setStatus(const QString& text, bool error = false);
+
+    CommandRunner* m_runner;
+    QString m_trainer, m_runDir;
+    QStringList m_batch;        // images of the running process
+    QString m_batchPrefix;      // their cache key without the image
+    LineBuffer m_lines;
+    int m_batchResults = 0;
+    QHash<QString, QString> m_errors;   // cache key -> why predict could not read that image
+    ValidSplit m_split;
+    QHash<QString, Prediction> m_cache;
+    QComboBox* m_checkpoint;
+    QCheckBox* m_ema;
+    QListWidget* m_images;
+    QSlider* m_slider;
+    QLabel* m_thresholdLabel;
+    QLabel* m_status;
+    DetectionCanvas* m_pred;
+    DetectionCanvas* m_truth;
+};
+
+}  // namespace studio::ui
