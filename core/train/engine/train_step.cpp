@@ -53,7 +53,6 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     at::Tensor images;
     at::Tensor packedSum, totalSum;
     bool outputsFinite = true;
-<<<<<<< HEAD
     try {
         images = batch.images.to(ctx.device, /*non_blocking=*/true);
         phaseEnded(ctx, StepPhase::Data);
@@ -70,8 +69,11 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
                 losses = (*ctx.criterion)(out, part.targets);
                 phaseEnded(ctx, StepPhase::Criterion);
             } catch (const MatchingError& e) {
-                // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+                // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other
+                // ranks still reduce one box count per micro-batch: take part in theirs so the collectives
+                // stay paired.
                 outputsFinite = false;
+                for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
                 break;
             }
             if (layout.names.empty()) {
@@ -85,23 +87,6 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             const at::Tensor total = losses.total.detach().to(at::kFloat);
             packedSum = packedSum.defined() ? packedSum + packed : packed;
             totalSum = totalSum.defined() ? totalSum + total : total;
-=======
-    for (int a = 0; a < accum && outputsFinite; ++a) {
-        const int first = a * micro;
-        const int count = std::min(micro, n - first);
-        const Batch part = sliceBatch(batch, first, count);
-        LossResult losses;
-        try {
-            AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
-            const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
-            losses = (*ctx.criterion)(out, part.targets);
-        } catch (const MatchingError& e) {
-            // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other ranks
-            // still reduce one box count per micro-batch: take part in theirs so the collectives stay paired.
-            outputsFinite = false;
-            for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
-            break;
->>>>>>> dist
         }
     } catch (const std::exception& e) {
         if (!isOutOfMemory(e)) throw;
