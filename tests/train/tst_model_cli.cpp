@@ -168,6 +168,51 @@ private slots:
         QVERIFY2(text.find("class  name") != std::string::npos, text.c_str());
     }
 
+    void predictSeveralImagesAsJsonLines() {
+        // The Studio's Preview: one model load, one JSON object per line, an unreadable image reported in
+        // its line (exit code 1 at the end) without stopping the others.
+        const QString none = m_tmp.filePath("gone.png");
+        Run r = runTrainer({"predict", "--weights", m_weights, "--image", m_image, "--image", none, "--image", m_image,
+                            "--threshold", "0.0095", "--json", "--device", "cpu", "--resolution", "128"});
+        QCOMPARE(r.exitCode, 1);
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject first = QJsonDocument::fromJson(lines[0]).object();
+        const QJsonObject bad = QJsonDocument::fromJson(lines[1]).object();
+        const QJsonObject third = QJsonDocument::fromJson(lines[2]).object();
+        QCOMPARE(first["image"].toString(), m_image);
+        QCOMPARE(first["width"].toInt(), 300);
+        QVERIFY(!first["detections"].toArray().isEmpty());
+        QCOMPARE(third["detections"].toArray(), first["detections"].toArray());  // same image, same answer
+        QCOMPARE(bad["image"].toString(), none);
+        QVERIFY2(bad["error"].toString().contains("gone.png"), qPrintable(bad["error"].toString()));
+        const std::string refused = capture(runPredictCommand, {"--weights", m_weights.toStdString(), "--image",
+                                                                m_image.toStdString(), "--image", m_image.toStdString(),
+                                                                "--output", m_tmp.filePath("x.png").toStdString()});
+        QVERIFY2(refused.rfind("usage: ", 0) == 0 && refused.find("single --image") != std::string::npos, refused.c_str());
+    }
+
+    void predictorTakesTheCheckpointsQueryCount() {
+        // A run trained with --num-queries 30 (13 groups): the Preview must be able to load its checkpoint.
+        at::manual_seed(4);
+        ModelConfig cfg = ModelConfig::forSize(ModelSize::Nano, 4);
+        cfg.numQueries = 30;
+        RFDetr model(cfg);
+        PyValue ck = PyValue::dict();
+        ck.set("model", stateDictToValue(modelStateDict(*model)));
+        const QString path = m_tmp.filePath("queries30.pth");
+        writePth(path.toStdString(), ck);
+        PredictorOptions o;
+        o.weightsPath = path.toStdString();
+        o.device = "cpu";
+        o.resolution = 128;
+        Predictor p(o);
+        QCOMPARE(p.config().numQueries, 30);
+        QCOMPARE(p.config().groupDetr, cfg.groupDetr);
+        const RgbImage img = decodeImageFile(m_image.toStdString());
+        QVERIFY(p.predict(img.pixels.data(), img.width, img.height, 0.0).size() <= 300u);
+    }
+
     void predictBadInput() {
         const std::string w = m_weights.toStdString(), img = m_image.toStdString();
         auto predict = [](const Args& a) { return capture(runPredictCommand, a); };

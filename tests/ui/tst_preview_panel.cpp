@@ -1,7 +1,8 @@
 // The Preview tab against a fake trainer: checkpoints listed (last, best EMA, periodic), validation images
-// with their ground truth, `rfdetr-train predict --weights … --image … --threshold 0.05 --json --ema` per
-// image, boxes filtered by the slider without re-running, results cached per checkpoint/EMA/image, and
-// failures (exit code, garbage output) shown as messages.
+// with their ground truth, `rfdetr-train predict --weights … --image A --image B … --threshold 0.05 --json
+// --ema` for the chosen image and the next uncached ones (results streamed one JSON line per image),
+// boxes filtered by the slider without re-running, results cached per checkpoint/EMA/image, and failures
+// (exit code, garbage output, an unreadable image's error line) shown as messages.
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -143,6 +144,45 @@ private slots:
         rec.live->exit(2);
         QVERIFY2(panel.statusText().contains("exit 2") && panel.statusText().contains("not a PyTorch zip archive"),
                  qPrintable(panel.statusText()));
+    }
+
+    void batchesStreamOneLinePerImage() {
+        FakeTrainerProcess::Record rec;
+        PreviewPanel panel(fakeFactory(&rec));
+        panel.setTrainerPath("/opt/rfdetr-train");
+        panel.setRunDir(m_run);
+        panel.addImages({m_dataset + "/valid/p1.png", m_dataset + "/valid/p2.png", m_dir.filePath("mine.png")});
+        QVERIFY(rec.live);
+        QCOMPARE(rec.spec.arguments.count("--image"), 3);
+        QCOMPARE(rec.spec.arguments.filter(".png").size(), 3);
+        rec.live->emitStarted();
+        const QByteArray first = predictJson(m_dataset + "/valid/p1.png");
+        panel.selectImage(1);  // in the running batch: no second process
+        QVERIFY2(panel.statusText().contains("p2.png is in the running batch"), qPrintable(panel.statusText()));
+        panel.selectImage(0);
+        rec.live->out(first.left(30));
+        QCOMPARE(panel.predictionCanvas()->visibleCount(), 0);  // half a line: nothing yet
+        rec.live->out(first.mid(30) + "\n" + predictJson(m_dataset + "/valid/p2.png") + "\n");
+        QCOMPARE(panel.predictionCanvas()->visibleCount(), 1);  // p1 is shown while the rest runs (score >= 0.5)
+        rec.live->out(QStringLiteral(R"J({"image":"%1","error":"%1: cannot decode (not an image)"})J").arg(m_dir.filePath("mine.png")).toUtf8() + "\n");
+        rec.live->exit(1);  // predict's exit code when an image failed
+        QVERIFY2(panel.statusText().contains("3 detection(s)"), qPrintable(panel.statusText()));
+        panel.selectImage(1);
+        QVERIFY(!rec.running);  // streamed in with the first batch
+        QCOMPARE(panel.predictionCanvas()->visibleCount(), 1);  // score >= 0.5: only the 0.91 box
+        panel.selectImage(2);
+        QVERIFY(!rec.running);
+        QVERIFY2(panel.statusText().contains("cannot decode"), qPrintable(panel.statusText()));
+        // Changing the checkpoint re-runs from the chosen image on.
+        panel.setCheckpoint(QDir(m_run).filePath("checkpoint0009.pth"));
+        QVERIFY(rec.running);
+        QCOMPARE(rec.spec.arguments.count("--image"), 1);
+        QCOMPARE(rec.spec.arguments.value(rec.spec.arguments.indexOf("--image") + 1), m_dir.filePath("mine.png"));
+        // A trainer printing one pretty object for a single image is read at the end.
+        rec.live->emitStarted();
+        rec.live->out("{\n  \"detections\": [],\n  \"image\": \"x\"\n}\n");
+        rec.live->exit(0);
+        QVERIFY2(panel.statusText().contains("0 detection(s)"), qPrintable(panel.statusText()));
     }
 
     void ownFilesHaveNoGroundTruth() {

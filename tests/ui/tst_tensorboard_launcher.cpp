@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "fake_trainer_process.h"
@@ -109,6 +110,33 @@ private slots:
             rec.live->emitStarted();
         }
         QCOMPARE(rec.kills, 2);  // the app closing stops it
+    }
+
+    void aRealProcessIsStartedAndStopped() {
+        // A stand-in tensorboard that announces its URL as TensorBoard does and serves until killed.
+        QTemporaryDir bin, run;
+        const QString path = bin.filePath("tensorboard");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("#!/bin/sh\necho \"$$\" > \"$(dirname \"$0\")/pid\"\n"
+                "echo \"TensorBoard 2.15.1 at http://$4:$6/ (Press CTRL+C to quit)\" >&2\nexec sleep 60\n");
+        f.close();
+        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        QList<QUrl> opened;
+        TensorBoardLauncher tb(realTrainerProcessFactory());
+        tb.setExecutable(path);
+        tb.setUrlOpener([&](const QUrl& u) { opened << u; });
+        QString err;
+        QVERIFY2(tb.start(run.path(), &err), qPrintable(err));
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 10000);
+        QCOMPARE(opened[0], tb.url());
+        QFile pidFile(bin.filePath("pid"));
+        QVERIFY(pidFile.open(QIODevice::ReadOnly));
+        const pid_t pid = pid_t(pidFile.readAll().trimmed().toInt());
+        QVERIFY(pid > 0);
+        QCOMPARE(::kill(pid, 0), 0);
+        tb.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 5000);  // gone (reaped by QProcess)
     }
 
     void anExitIsReported() {

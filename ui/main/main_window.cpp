@@ -39,7 +39,7 @@
 #include "ui/preview/prediction.h"
 #include "ui/preview/preview_panel.h"
 #include "ui/plots/monitor_view.h"
-#include "ui/process/oom_advice.h"
+#include "ui/process/oom_suggestion.h"
 #include "ui/process/plan_runner.h"
 #include "ui/process/run_controller.h"
 #include "ui/process/tensorboard_launcher.h"
@@ -194,7 +194,7 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         m_store->addEvents(events);
         m_health->addEvents(events);
         for (const auto& e : events) {
-            if (auto advice = oomAdviceFrom(e)) m_oomBanner->showAdvice(advice);
+            if (auto advice = oomSuggestionFrom(e)) m_oomBanner->showAdvice(advice);
         }
     });
     connect(m_controller, &RunController::logLines, m_log, &LogModel::append);
@@ -452,6 +452,11 @@ void MainWindow::onStateChanged(RunState state) {
     if (!m_controller->runDir().isEmpty()) text += QStringLiteral(" · ") + m_controller->runDir();
     m_statusState->setText(text);
     m_oomBanner->setRunActive(isActive(state));
+    if (!isActive(state) && m_oomBanner->advice()) {
+        std::string why;
+        const bool can = !m_controller->runDir().isEmpty() && findResumePoint(m_controller->runDir().toStdString(), &why);
+        m_oomBanner->setResumeProblem(can ? QString() : why.empty() ? tr("the run folder holds no checkpoint") : QString::fromStdString(why));
+    }
     setWindowTitle(isActive(state) ? tr("RF-DETR Studio — %1 (%2)").arg(QFileInfo(m_controller->runDir()).fileName(),
                                                                         QString::fromUtf8(nameOf(state)))
                                    : tr("RF-DETR Studio"));

@@ -51,11 +51,11 @@ OomBanner::OomBanner(QWidget* parent) : QFrame(parent) {
     setVisible(false);
 }
 
-void OomBanner::showAdvice(const std::optional<OomAdvice>& advice) {
+void OomBanner::showAdvice(const std::optional<OomSuggestion>& advice) {
     m_advice = advice;
     setVisible(advice.has_value());
     if (!advice) return;
-    m_text->setText(tr("Out of memory: %1").arg(oomAdviceText(*advice)));
+    m_text->setText(tr("Out of memory: %1").arg(oomSuggestionText(*advice)));
     QString cmd = advice->command;
     if (!advice->env.isEmpty()) cmd += (cmd.isEmpty() ? QString() : QStringLiteral("\n")) + tr("or set: %1").arg(advice->env);
     m_command->setText(cmd);
@@ -68,13 +68,19 @@ void OomBanner::setRunActive(bool active) {
     updateButtons();
 }
 
+void OomBanner::setResumeProblem(const QString& problem) {
+    m_resumeProblem = problem;
+    updateButtons();
+}
+
 QString OomBanner::text() const { return m_text->text(); }
 
 void OomBanner::updateButtons() {
-    const bool can = m_advice && m_advice->hasSuggestion() && !m_runActive;
+    const bool can = m_advice && m_advice->hasSuggestion() && !m_runActive && m_resumeProblem.isEmpty();
     m_apply->setEnabled(can);
     m_apply->setToolTip(!m_advice || !m_advice->hasSuggestion() ? tr("No smaller batch split to suggest")
                         : m_runActive ? tr("Waiting for the run to write its checkpoint and exit")
+                        : !m_resumeProblem.isEmpty() ? tr("Cannot resume: %1").arg(m_resumeProblem)
                                       : tr("Set batch size %1 and accumulation %2, then resume from the latest checkpoint")
                                             .arg(m_advice->suggestedBatch).arg(m_advice->suggestedAccum));
     m_copy->setEnabled(m_advice && !(m_advice->command.isEmpty() && m_advice->env.isEmpty()));

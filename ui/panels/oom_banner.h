@@ -5,7 +5,7 @@
 #include <QFrame>
 #include <optional>
 
-#include "ui/process/oom_advice.h"
+#include "ui/process/oom_suggestion.h"
 
 class QLabel;
 class QPushButton;
@@ -18,10 +18,12 @@ public:
     explicit OomBanner(QWidget* parent = nullptr);
 
     /// Shows the advice (or hides the banner for nullopt). GUI thread.
-    void showAdvice(const std::optional<OomAdvice>& advice);
-    const std::optional<OomAdvice>& advice() const { return m_advice; }
+    void showAdvice(const std::optional<OomSuggestion>& advice);
+    const std::optional<OomSuggestion>& advice() const { return m_advice; }
     /// Apply is only possible once the failed run has ended.
     void setRunActive(bool active);
+    /// Why the run cannot be resumed ("" = it can): Apply is disabled with this as its tooltip.
+    void setResumeProblem(const QString& problem);
     QString text() const;
 
 signals:
@@ -31,12 +33,13 @@ signals:
 private:
     void updateButtons();
 
-    std::optional<OomAdvice> m_advice;
+    std::optional<OomSuggestion> m_advice;
     QLabel* m_text;
     QLabel* m_command;
     QPushButton* m_apply;
     QPushButton* m_copy;
     bool m_runActive = false;
+    QString m_resumeProblem;
 };
 
 }  // namespace studio::ui

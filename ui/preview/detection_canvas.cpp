@@ -32,6 +32,11 @@ void DetectionCanvas::setPlaceholder(const QString& text) {
     update();
 }
 
+void DetectionCanvas::setShowLabels(bool show) {
+    m_labels = show;
+    update();
+}
+
 int DetectionCanvas::visibleCount() const {
     int n = 0;
     for (const auto& b : m_boxes) n += b.score >= m_threshold;
@@ -77,6 +82,7 @@ void DetectionCanvas::paintEvent(QPaintEvent*) {
         p.setPen(QPen(c, 2));
         p.setBrush(Qt::NoBrush);
         p.drawRect(r);
+        if (!m_labels) continue;
         QString label = b.className.isEmpty() ? QString::number(b.classId) : b.className;
         if (b.score < 1.0) label += QStringLiteral(" %1").arg(b.score, 0, 'f', 2);
         const QRectF lr(r.x(), std::max(target.y(), r.y() - fm.height()), fm.horizontalAdvance(label) + 6, fm.height());

@@ -20,6 +20,8 @@ public:
     void setThreshold(double threshold);
     /// Text shown instead of an image ("No ground truth for this file", "Running…").
     void setPlaceholder(const QString& text);
+    /// Class/score captions above the boxes (off for dense pages).
+    void setShowLabels(bool show);
     int visibleCount() const;
     QString caption() const;
 
@@ -31,6 +33,7 @@ private:
     QImage m_image;
     std::vector<PreviewBox> m_boxes;
     double m_threshold = 0;
+    bool m_labels = true;
 };
 
 }  // namespace studio::ui

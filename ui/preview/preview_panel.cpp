@@ -14,6 +14,8 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
 #include "ui/preview/detection_canvas.h"
 
 namespace studio::ui {
@@ -35,6 +37,10 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     m_ema->setChecked(true);
     m_ema->setToolTip(tr("Use the checkpoint's EMA weights (what the best_ema checkpoint scores with)"));
     top->addWidget(m_ema);
+    auto* labels = new QCheckBox(tr("Labels"), this);
+    labels->setChecked(true);
+    labels->setToolTip(tr("Class and score above each box (turn off for dense pages)"));
+    top->addWidget(labels);
     top->addSpacing(12);
     top->addWidget(new QLabel(tr("Score ≥"), this));
     m_slider = new QSlider(Qt::Horizontal, this);
@@ -83,6 +89,10 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
         m_thresholdLabel->setText(QString::number(threshold(), 'f', 2));
         m_pred->setThreshold(threshold());
     });
+    connect(labels, &QCheckBox::toggled, this, [this](bool on) {
+        m_pred->setShowLabels(on);
+        m_truth->setShowLabels(on);
+    });
     connect(browseCkpt, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Checkpoint"), m_runDir, tr("Checkpoints (*.pth)"));
         if (!f.isEmpty()) setCheckpoint(f);
@@ -99,8 +109,9 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     connect(m_checkpoint, &QComboBox::currentIndexChanged, this, [this] { showCurrent(); });
     connect(m_ema, &QCheckBox::toggled, this, [this] { showCurrent(); });
     connect(m_runner, &CommandRunner::finished, this, &PreviewPanel::onFinished);
+    connect(m_runner, &CommandRunner::outputReady, this, &PreviewPanel::onOutput);
     connect(m_runner, &CommandRunner::failedToStart, this, [this](const QString& msg) {
-        m_pending.clear();
+        m_batch.clear();
         m_pred->setPlaceholder(tr("Could not start the trainer"));
         setStatus(tr("Could not start %1: %2").arg(m_trainer, msg), true);
     });
@@ -198,6 +209,11 @@ void PreviewPanel::showCurrent() {
     else m_truth->setPlaceholder(tr("No ground truth for this file"));
     m_pred->setImage(image);
     m_pred->setBoxes({});
+    if (const auto e = m_errors.constFind(cacheKey(path)); e != m_errors.cend()) {
+        m_pred->setPlaceholder(tr("rfdetr-train could not read this image"));
+        setStatus(*e, true);
+        return;
+    }
     const auto it = m_cache.constFind(cacheKey(path));
     if (it != m_cache.cend()) {
         m_pred->setBoxes(it->boxes);
@@ -219,41 +235,88 @@ void PreviewPanel::predictCurrent() {
         m_pred->setPlaceholder(tr("No usable rfdetr-train (Settings → Trainer)"));
         return;
     }
-    m_pending = m_images->item(row)->data(Qt::UserRole).toString();
-    if (m_runner->busy() && m_pendingKey == cacheKey(m_pending)) return;  // already on its way
-    m_pendingKey = cacheKey(m_pending);
-    QStringList args = {QStringLiteral("predict"), QStringLiteral("--weights"), checkpoint(), QStringLiteral("--image"), m_pending,
-                        QStringLiteral("--threshold"), QString::number(kMinScore), QStringLiteral("--json")};
+    const QString image = m_images->item(row)->data(Qt::UserRole).toString();
+    const QString prefix = cacheKey(QString());
+    if (m_runner->busy() && m_batchPrefix == prefix && m_batch.contains(image)) {
+        setStatus(tr("%1 is in the running batch: its boxes appear when it is done …").arg(QFileInfo(image).fileName()));
+        return;
+    }
+    m_batch = {image};
+    for (int r = row + 1; r < m_images->count() && m_batch.size() < kBatch; ++r) {
+        const QString next = m_images->item(r)->data(Qt::UserRole).toString();
+        if (!m_cache.contains(prefix + next) && !m_errors.contains(prefix + next)) m_batch << next;
+    }
+    m_batchPrefix = prefix;
+    m_batchResults = 0;
+    m_lines = LineBuffer();
+    QStringList args = {QStringLiteral("predict"), QStringLiteral("--weights"), checkpoint()};
+    for (const QString& i : m_batch) args << QStringLiteral("--image") << i;
+    args << QStringLiteral("--threshold") << QString::number(kMinScore) << QStringLiteral("--json");
     if (m_ema->isChecked()) args << QStringLiteral("--ema");
     TrainerLaunch spec;
     spec.program = m_trainer;
     spec.arguments = args;
     spec.workingDirectory = m_runDir.isEmpty() ? QFileInfo(checkpoint()).absolutePath() : m_runDir;
-    setStatus(tr("Running %1 on %2 …").arg(QFileInfo(checkpoint()).fileName(), QFileInfo(m_pending).fileName()));
-    m_runner->start(spec);  // a previous image still running is cancelled: the newest choice wins
+    setStatus(tr("Running %1 on %2 (and %n more) …", nullptr, int(m_batch.size()) - 1)
+                  .arg(QFileInfo(checkpoint()).fileName(), QFileInfo(image).fileName()));
+    m_runner->start(spec);  // a previous batch still running is cancelled: the newest choice wins
+}
+
+bool PreviewPanel::takeResultLine(const QByteArray& line) {
+    const QByteArray t = line.trimmed();
+    if (!t.startsWith('{') || !t.endsWith('}')) return false;
+    // An image predict could not read: {"image": ..., "error": ...}.
+    if (t.contains("\"error\"") && !t.contains("\"detections\"")) {
+        const auto j = nlohmann::json::parse(t.constData(), t.constData() + t.size(), nullptr, false);
+        if (!j.is_object() || !j.contains("image") || !j["image"].is_string()) return false;
+        m_errors.insert(m_batchPrefix + QString::fromStdString(j["image"].get<std::string>()),
+                        QString::fromStdString(j.value("error", std::string())));
+    } else {
+        auto p = parsePredictJson(t, nullptr);
+        if (!p) return false;
+        // Keyed by what was asked, not the current choice (it may have changed while this ran).
+        m_cache.insert(m_batchPrefix + (p->image.isEmpty() && m_batch.size() == 1 ? m_batch.front() : p->image), *p);
+    }
+    ++m_batchResults;
+    return true;
+}
+
+void PreviewPanel::onOutput(const QByteArray& bytes) {
+    const int row = m_images->currentRow();
+    const QString key = row >= 0 ? cacheKey(m_images->item(row)->data(Qt::UserRole).toString()) : QString();
+    const bool had = m_cache.contains(key) || m_errors.contains(key);
+    for (const QByteArray& line : m_lines.append(bytes)) takeResultLine(line);
+    if (!had && (m_cache.contains(key) || m_errors.contains(key))) showCurrent();  // the chosen image is in
 }
 
 void PreviewPanel::onFinished(int code, bool crashed, const QByteArray& out, const QByteArray& err) {
-    const QString image = m_pending, key = m_pendingKey;
-    m_pending.clear();
-    m_pendingKey.clear();
+    takeResultLine(m_lines.takeRest());
+    // A trainer that pretty-prints its one object (a single image) comes as one piece at the end.
+    if (m_batchResults == 0 && m_batch.size() == 1) {
+        if (auto p = parsePredictJson(out, nullptr)) {
+            m_cache.insert(m_batchPrefix + m_batch.front(), *p);
+            ++m_batchResults;
+        }
+    }
+    const QStringList batch = m_batch;
+    m_batch.clear();
+    const int row = m_images->currentRow();
+    const QString current = row >= 0 ? m_images->item(row)->data(Qt::UserRole).toString() : QString();
+    const QString key = cacheKey(current);
+    if (m_cache.contains(key) || m_errors.contains(key)) {
+        showCurrent();
+        return;
+    }
+    if (!batch.contains(current) || !key.startsWith(m_batchPrefix)) return;
+    m_pred->setPlaceholder(tr("Prediction failed"));
     if (crashed || code != 0) {
         const QString last = QString::fromUtf8(err).trimmed().section(QLatin1Char('\n'), -3);
-        m_pred->setPlaceholder(tr("Prediction failed"));
         setStatus(tr("rfdetr-train predict failed (exit %1): %2").arg(code).arg(last.isEmpty() ? tr("no message") : last), true);
-        return;
-    }
-    QString why;
-    auto p = parsePredictJson(out, &why);
-    if (!p) {
-        m_pred->setPlaceholder(tr("Prediction failed"));
+    } else {
+        QString why;
+        parsePredictJson(out, &why);
         setStatus(why, true);
-        return;
     }
-    // Keyed by what was asked, not the current choice (it may have changed while this ran).
-    m_cache.insert(key, *p);
-    const int row = m_images->currentRow();
-    if (row >= 0 && m_images->item(row)->data(Qt::UserRole).toString() == image) showCurrent();
 }
 
 }  // namespace studio::ui

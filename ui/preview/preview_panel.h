@@ -1,8 +1,10 @@
 #pragma once
 // The Preview tab: choose a checkpoint of the run (regular or EMA weights) and images from the dataset's
-// validation split or your own files; each image runs through `rfdetr-train predict --json` in its own
-// process (never in the GUI), and the boxes are drawn in class colours next to the ground truth, with a
-// score threshold slider that filters without re-running. Results are cached per checkpoint/EMA/image.
+// validation split or your own files; they run through `rfdetr-train predict --json` in a child process
+// (never in the GUI): the chosen image and up to kBatch-1 following ones per process (the model loads
+// once; results stream in one JSON line per image). Boxes are drawn in class colours next to the ground
+// truth, with a score threshold slider that filters without re-running. Results are cached per
+// checkpoint/EMA/image.
 #include <QHash>
 #include <QImage>
 #include <QWidget>
@@ -10,6 +12,7 @@
 
 #include "ui/preview/prediction.h"
 #include "ui/process/command_runner.h"
+#include "ui/process/line_buffer.h"
 
 class QCheckBox;
 class QComboBox;
@@ -49,6 +52,8 @@ public:
 
     /// Lowest score requested from the trainer: the slider filters above it.
     static constexpr double kMinScore = 0.05;
+    /// Images per predict process (the chosen one first, then the next uncached ones in the list).
+    static constexpr int kBatch = 8;
 
 signals:
     void message(const QString& text);
@@ -56,12 +61,19 @@ signals:
 private:
     void predictCurrent();
     void showCurrent();
+    void onOutput(const QByteArray& bytes);
+    bool takeResultLine(const QByteArray& line);
     void onFinished(int code, bool crashed, const QByteArray& out, const QByteArray& err);
     QString cacheKey(const QString& image) const;
     void setStatus(const QString& text, bool error = false);
 
     CommandRunner* m_runner;
-    QString m_trainer, m_runDir, m_pending, m_pendingKey;
+    QString m_trainer, m_runDir;
+    QStringList m_batch;        // images of the running process
+    QString m_batchPrefix;      // their cache key without the image
+    LineBuffer m_lines;
+    int m_batchResults = 0;
+    QHash<QString, QString> m_errors;   // cache key -> why predict could not read that image
     ValidSplit m_split;
     QHash<QString, Prediction> m_cache;
     QComboBox* m_checkpoint;

@@ -28,7 +28,10 @@ void CommandRunner::start(const TrainerLaunch& spec) {
     m_err.clear();
     m_process = m_factory();
     TrainerProcess* p = m_process.get();
-    connect(p, &TrainerProcess::stdoutReady, this, [this](const QByteArray& b) { m_out += b; });
+    connect(p, &TrainerProcess::stdoutReady, this, [this](const QByteArray& b) {
+        m_out += b;
+        emit outputReady(b);
+    });
     connect(p, &TrainerProcess::stderrReady, this, [this](const QByteArray& b) { m_err += b; });
     connect(p, &TrainerProcess::failedToStart, this, [this](const QString& msg) {
         drop();

@@ -25,6 +25,8 @@ signals:
     /// The command ended (`crashed`: killed by a signal).
     void finished(int exitCode, bool crashed, const QByteArray& out, const QByteArray& err);
     void failedToStart(const QString& message);
+    /// Standard output as it arrives (streaming readers; finished() still carries all of it).
+    void outputReady(const QByteArray& bytes);
 
 private:
     void drop();

@@ -121,7 +121,13 @@ std::string trainHelpText() {
     out += "\nExamples:\n"
            "  rfdetr-train --dataset demo --model-size small --epochs 2 --output-dir runs/demo\n"
            "  NUM_GPUS=4 BATCH_SIZE=16 rfdetr-train --dataset hf:jbarrow/CommonForms --resume auto\n"
-           "  rfdetr-train --config runs/demo/config.json --dry-run\n";
+           "  rfdetr-train --config runs/demo/config.json --dry-run\n"
+           "\nTroubleshooting:\n"
+           "  Out of memory: the failed step is discarded, checkpoint.pth keeps the last good state, and the run\n"
+           "    exits 1 printing the command (and BATCH_SIZE/GRAD_ACCUM_STEPS) that resumes with half the batch and\n"
+           "    twice the accumulation (same effective batch).\n"
+           "  Before launching: rfdetr-train plan [these options] predicts peak memory and images/s (--json).\n"
+           "  TensorBoard: --serve-tensorboard (port 6006 or the next free one), or rfdetr-train tensorboard DIR.\n";
     return out;
 }
 

@@ -48,6 +48,11 @@ Predictor::Predictor(const PredictorOptions& options) : m_weights(readCheckpoint
         throw WeightsError(options.weightsPath + " holds " + m_architecture.describe() +
                            ", which is not one of nano/small/medium/large");
     ModelConfig config = ModelConfig::forSize(*size, m_architecture.numClassLogits);
+    // A run trained with --num-queries (e.g. the CPU try-out preset) keeps queries x groups rows.
+    if (m_architecture.groups > 0 && m_architecture.queryRows > 0 && m_architecture.queryRows % m_architecture.groups == 0) {
+        config.groupDetr = m_architecture.groups;
+        config.numQueries = m_architecture.queryRows / m_architecture.groups;
+    }
     m_resolution = options.resolution > 0 ? options.resolution : config.resolution;
     if (m_resolution % config.blockSize())
         throw std::invalid_argument("--resolution " + std::to_string(m_resolution) + ": must be a multiple of " +

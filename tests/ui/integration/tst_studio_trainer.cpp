@@ -69,6 +69,40 @@ private slots:
         QCOMPARE(resolved.value("effective_batch_size").toInt(), 64);
         QCOMPARE(resolved.value("output_dir").toString(), dir.path() + "/run");
     }
+    // A real (tiny) training on the demo forms started by the controller: step events arrive while it runs,
+    // Stop sends {"cmd":"stop"}, the trainer finishes the step, writes checkpoint.pth and ends "stopped".
+    void trainsTheDemoAndStops() {
+        QTemporaryDir dir;
+        qputenv("CACHE_DIR", (dir.path() + "/cache").toUtf8());
+        RunController rc(realTrainerProcessFactory());
+        rc.setTrainerPath(m_trainer);
+        rc.setExtraArguments({"--num-queries", "30", "--no-multi-scale"});
+        long long steps = 0;
+        QString doneStatus;
+        connect(&rc, &RunController::eventsReceived, this, [&](const std::vector<Event>& events) {
+            for (const auto& e : events) {
+                if (std::holds_alternative<StepEvent>(e)) ++steps;
+                if (const auto* d = std::get_if<DoneEvent>(&e)) doneStatus = QString::fromStdString(d->status);
+            }
+        });
+        RunConfig cfg = defaultRunConfig(ModelSize::Small);
+        cfg.dataset = "demo";
+        cfg.device = DeviceKind::Cpu;
+        cfg.outputDir = (dir.path() + "/run").toStdString();
+        cfg.resolution = 96;
+        cfg.batchSize = 2;
+        cfg.gradAccumSteps = 1;
+        cfg.epochs = 1;
+        QString err;
+        QVERIFY2(rc.start(cfg, StartMode::Fresh, &err), qPrintable(err));
+        QTRY_VERIFY_WITH_TIMEOUT(steps >= 2 || !isActive(rc.state()), 600000);
+        QVERIFY2(steps >= 2, qPrintable(rc.failureMessage()));
+        rc.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!isActive(rc.state()), 600000);
+        qunsetenv("CACHE_DIR");
+        QCOMPARE(doneStatus, QString("stopped"));
+        QVERIFY(QFileInfo::exists(dir.path() + "/run/checkpoint.pth"));
+    }
     void missingTrainerFailsToStart() {
         QTemporaryDir dir;
         RunController rc(realTrainerProcessFactory());

@@ -9,7 +9,7 @@
 
 namespace studio::ui {
 
-struct OomAdvice {
+struct OomSuggestion {
     int batchSize = 0, gradAccumSteps = 0, numGpus = 0;
     long long effectiveBatch = 0;
     int suggestedBatch = 0, suggestedAccum = 0;   // 0 = no suggestion (batch 1 already)
@@ -22,8 +22,8 @@ struct OomAdvice {
 };
 
 /// The advice of an "oom" error event; nullopt for any other event or code. Any thread.
-std::optional<OomAdvice> oomAdviceFrom(const Event& event);
+std::optional<OomSuggestion> oomSuggestionFrom(const Event& event);
 /// One sentence for the banner (what ran out, where, what to try). Any thread.
-QString oomAdviceText(const OomAdvice& advice);
+QString oomSuggestionText(const OomSuggestion& advice);
 
 }  // namespace studio::ui

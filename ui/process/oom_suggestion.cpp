@@ -1,4 +1,4 @@
-#include "ui/process/oom_advice.h"
+#include "ui/process/oom_suggestion.h"
 
 #include <QObject>
 #include <algorithm>
@@ -22,10 +22,10 @@ QString split(int batch, int accum, int gpus) {
 }
 }  // namespace
 
-std::optional<OomAdvice> oomAdviceFrom(const Event& event) {
+std::optional<OomSuggestion> oomSuggestionFrom(const Event& event) {
     const auto* e = std::get_if<ErrorEvent>(&event);
     if (!e || e->code != "oom") return std::nullopt;
-    OomAdvice a;
+    OomSuggestion a;
     a.message = QString::fromStdString(e->message);
     const nlohmann::json& d = e->details;
     if (!d.is_object()) return a;
@@ -45,7 +45,7 @@ std::optional<OomAdvice> oomAdviceFrom(const Event& event) {
     return a;
 }
 
-QString oomAdviceText(const OomAdvice& a) {
+QString oomSuggestionText(const OomSuggestion& a) {
     if (a.batchSize <= 0) return a.message.isEmpty() ? QObject::tr("The run ran out of memory.") : a.message;
     const int gpus = a.numGpus > 1 ? a.numGpus : 0;
     const long long eff = a.effectiveBatch > 0 ? a.effectiveBatch

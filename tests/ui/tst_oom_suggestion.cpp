@@ -17,7 +17,7 @@
 #include "ui/main/main_window.h"
 #include "ui/panels/oom_banner.h"
 #include "ui/panels/run_panel.h"
-#include "ui/process/oom_advice.h"
+#include "ui/process/oom_suggestion.h"
 #include "ui/process/run_controller.h"
 
 using namespace studio;
@@ -40,7 +40,7 @@ Event parse(const char* line) {
 }
 }  // namespace
 
-class TstOomBanner : public QObject {
+class TstOomSuggestion : public QObject {
     Q_OBJECT
     QTemporaryDir m_home;
     QString m_trainer;
@@ -51,7 +51,7 @@ private slots:
         qputenv("XDG_CONFIG_HOME", (m_home.path() + "/config").toUtf8());
         qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
         QCoreApplication::setOrganizationName("rfdetr-studio-tests");
-        QCoreApplication::setApplicationName("tst_oom_advice");
+        QCoreApplication::setApplicationName("tst_oom_suggestion");
         QSettings().clear();
         m_trainer = m_home.path() + "/rfdetr-train";
         QFile f(m_trainer);
@@ -63,7 +63,7 @@ private slots:
     void cleanupTestCase() { QSettings().clear(); }
 
     void readsTheAgreedDetails() {
-        const auto a = oomAdviceFrom(parse(kOomLine));
+        const auto a = oomSuggestionFrom(parse(kOomLine));
         QVERIFY(a);
         QCOMPARE(a->batchSize, 16);
         QCOMPARE(a->gradAccumSteps, 1);
@@ -73,26 +73,26 @@ private slots:
         QCOMPARE(a->suggestedAccum, 2);
         QCOMPARE(a->device, QString("cuda:2"));
         QVERIFY(a->command.contains("--batch-size 8"));
-        QCOMPARE(oomAdviceText(*a), QString::fromUtf8("Batch 16 × 1 × 4 = 64 ran out of memory on cuda:2 (79.1 of 80.0 GiB); "
+        QCOMPARE(oomSuggestionText(*a), QString::fromUtf8("Batch 16 × 1 × 4 = 64 ran out of memory on cuda:2 (79.1 of 80.0 GiB); "
                                                       "try 8 × 2 × 4 = 64 (same effective batch)."));
     }
 
     void otherErrorsAndMissingFieldsAreHandled() {
-        QVERIFY(!oomAdviceFrom(parse(R"({"v":1,"type":"error","code":"nonfinite","message":"NaN loss"})")));
-        QVERIFY(!oomAdviceFrom(parse(R"({"v":1,"type":"step","step":1,"loss":{"total":1}})")));
-        const auto bare = oomAdviceFrom(parse(R"({"v":1,"type":"error","code":"oom","message":"out of host memory"})"));
+        QVERIFY(!oomSuggestionFrom(parse(R"({"v":1,"type":"error","code":"nonfinite","message":"NaN loss"})")));
+        QVERIFY(!oomSuggestionFrom(parse(R"({"v":1,"type":"step","step":1,"loss":{"total":1}})")));
+        const auto bare = oomSuggestionFrom(parse(R"({"v":1,"type":"error","code":"oom","message":"out of host memory"})"));
         QVERIFY(bare);
         QVERIFY(!bare->hasSuggestion());
-        QCOMPARE(oomAdviceText(*bare), QString("out of host memory"));
-        const auto one = oomAdviceFrom(parse(R"({"v":1,"type":"error","code":"oom","message":"m","details":{"batch_size":1,"grad_accum_steps":4}})"));
+        QCOMPARE(oomSuggestionText(*bare), QString("out of host memory"));
+        const auto one = oomSuggestionFrom(parse(R"({"v":1,"type":"error","code":"oom","message":"m","details":{"batch_size":1,"grad_accum_steps":4}})"));
         QVERIFY(one && !one->hasSuggestion());
-        QVERIFY2(oomAdviceText(*one).contains("smaller model size"), qPrintable(oomAdviceText(*one)));
+        QVERIFY2(oomSuggestionText(*one).contains("smaller model size"), qPrintable(oomSuggestionText(*one)));
     }
 
     void bannerAppliesOnlyAfterTheRunEnded() {
         OomBanner banner;
         QVERIFY(!banner.isVisibleTo(nullptr) || banner.isHidden());
-        banner.showAdvice(oomAdviceFrom(parse(kOomLine)));
+        banner.showAdvice(oomSuggestionFrom(parse(kOomLine)));
         QVERIFY(!banner.isHidden());
         auto* apply = banner.findChild<QPushButton*>("oomApply");
         QVERIFY(apply);
@@ -127,6 +127,21 @@ private slots:
         QVERIFY2(w.oomBanner()->text().contains("try 8 × 2"), qPrintable(w.oomBanner()->text()));
         auto* apply = w.oomBanner()->findChild<QPushButton*>("oomApply");
         QVERIFY(!apply->isEnabled());  // the run is still writing its checkpoint
+        // The run died before any checkpoint: nothing to resume, Apply says why.
+        {
+            QTemporaryDir other;
+            FakeTrainerProcess::Record rec2;
+            MainWindow w2(fakeFactory(&rec2), m_trainer);
+            QTRY_VERIFY_WITH_TIMEOUT(w2.trainerCheck().ok(), 10000);
+            w2.setOutputDir(other.path() + "/run2");
+            QVERIFY(w2.startRun(StartMode::Fresh));
+            rec2.live->emitStarted();
+            rec2.live->out(QByteArray(kOomLine) + "\n");
+            rec2.live->exit(1);
+            auto* apply2 = w2.oomBanner()->findChild<QPushButton*>("oomApply");
+            QVERIFY(!apply2->isEnabled());
+            QVERIFY2(apply2->toolTip().startsWith("Cannot resume"), qPrintable(apply2->toolTip()));
+        }
         // The trainer checkpointed the last good state and exits.
         QFile pth(run + "/checkpoint.pth");
         QVERIFY(pth.open(QIODevice::WriteOnly));
@@ -159,5 +174,5 @@ private slots:
     }
 };
 
-QTEST_MAIN(TstOomBanner)
-#include "tst_oom_banner.moc"
+QTEST_MAIN(TstOomSuggestion)
+#include "tst_oom_suggestion.moc"
