@@ -154,7 +154,7 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
         events().publish(hello);
     }
     std::unique_ptr<TensorboardServer> tensorboard;  // stopped when this function returns or throws
-    if (cfg.serveTensorboard && rank.rank == 0) {
+    if (cfg.serveTensorboard && rank.isMain()) {
         if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
         tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
     }

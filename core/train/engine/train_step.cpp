@@ -53,6 +53,7 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     at::Tensor images;
     at::Tensor packedSum, totalSum;
     bool outputsFinite = true;
+    int reduced = 0;  // micro-batches whose criterion ran (each reduces its box count over the ranks)
     try {
         images = batch.images.to(ctx.device, /*non_blocking=*/true);
         phaseEnded(ctx, StepPhase::Data);
@@ -67,11 +68,11 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
                 const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
                 phaseEnded(ctx, StepPhase::Forward);
                 losses = (*ctx.criterion)(out, part.targets);
+                ++reduced;
                 phaseEnded(ctx, StepPhase::Criterion);
             } catch (const MatchingError& e) {
-                // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other
-                // ranks still reduce one box count per micro-batch: take part in theirs so the collectives
-                // stay paired.
+                // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other ranks
+                // still reduce one box count per micro-batch: take part in theirs so the collectives stay paired.
                 outputsFinite = false;
                 for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
                 break;
@@ -92,6 +93,8 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
         if (!isOutOfMemory(e)) throw;
         r.localOutOfMemory = true;
         r.error = firstLine(e.what());
+        // Keep the other ranks' per-micro-batch box-count reductions paired, as for a non-finite step.
+        for (int rest = reduced; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
     }
     // Every rank learns about an out-of-memory before the gradient all-reduce, so all stop at the same step.
     r.outOfMemory = ctx.dist->anyRank(r.localOutOfMemory);
