@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "base/demo/demo_dataset.h"
@@ -104,7 +105,7 @@ private slots:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         studio::DemoDatasetSpec spec;
-        spec.trainImages = 8;
+        spec.trainImages = 12;  // >= 5 batches x 2 ranks: no tiny-dataset rule, 6 steps per epoch for 2 x 1
         spec.validImages = 4;
         spec.testImages = 2;
         m_dataset = m_dir.filePath("forms");
@@ -142,6 +143,67 @@ private slots:
         const QByteArray recorded = ev.readAll();
         QVERIFY(!events(recorded, "step").empty());
         for (const auto& e : events(recorded, "step")) QCOMPARE(e.value("rank").toInt(), 0);
+    }
+
+    void twoRanksResumeOnOne() {
+        // The 2-rank run above stopped after 2 of its 6 steps (12 images, 2 x batch 1): resume it on one process.
+        const QString out = m_dir.filePath("two-ranks");
+        QStringList args = tinyArgs(m_dataset, out);
+        args << "--epochs" << "1" << "--resume" << "auto" << "--keep-effective-batch";
+        Result r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("trained by 2 process(es), this run has 1; --keep-effective-batch sets "
+                                "grad_accum_steps to 2"),
+                 r.err.constData());
+        QFile sidecar(out + "/checkpoint.pth.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        QJsonObject meta = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QCOMPARE(meta.value("world_size").toInt(), 1);
+        QCOMPARE(meta.value("step").toInt(), 6);  // same effective batch 2: step 2 of 6, four more of 1 x 2 images
+        sidecar.close();
+    }
+
+    void oneRankResumesOnTwo() {
+        // A 1-process run resumed by 2 ranks without --keep-effective-batch: the change is reported.
+        const QString one = m_dir.filePath("one-rank");
+        QStringList args = tinyArgs(m_dataset, one);
+        args << "--epochs" << "2" << "--max-steps" << "2";
+        Result r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        args = tinyArgs(m_dataset, one);
+        args << "--epochs" << "1" << "--resume" << "auto" << "--nproc-per-node" << "2";
+        r = run(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("the effective batch changes from 1 to 1 x 1 x 2 = 2"), r.err.constData());
+        QFile sidecar2(one + "/checkpoint.pth.json");
+        QVERIFY(sidecar2.open(QIODevice::ReadOnly));
+        const QJsonObject meta = QJsonDocument::fromJson(sidecar2.readAll()).object();
+        QCOMPARE(meta.value("world_size").toInt(), 2);
+        QCOMPARE(meta.value("step").toInt(), 6);  // 2 images seen = step 1 of 6 at 2 per step, then 5 more
+    }
+
+    void twoNodesOnLoopback() {
+        // Two launchers as two "nodes" of one rank each, meeting on 127.0.0.1.
+        const QString out = m_dir.filePath("two-nodes");
+        const int port = studio::findFreePort();
+        std::vector<std::unique_ptr<QProcess>> nodes;
+        for (int n = 0; n < 2; ++n) {
+            QStringList args = tinyArgs(m_dataset, out);
+            args << "--nproc-per-node" << "1" << "--nnodes" << "2" << "--node-rank" << QString::number(n)
+                 << "--master-addr" << "127.0.0.1" << "--master-port" << QString::number(port) << "--max-steps"
+                 << "1" << "--epochs" << "1";
+            nodes.push_back(std::make_unique<QProcess>());
+            nodes.back()->setProcessEnvironment(cleanEnv());
+            nodes.back()->start(qEnvironmentVariable("RFDETR_TRAIN"), args);
+        }
+        for (auto& p : nodes) QVERIFY(p->waitForFinished(300000));
+        const QByteArray out0 = nodes[0]->readAllStandardOutput(), err0 = nodes[0]->readAllStandardError();
+        const QByteArray err1 = nodes[1]->readAllStandardError();
+        QVERIFY2(nodes[0]->exitCode() == 0, err0.constData());
+        QVERIFY2(nodes[1]->exitCode() == 0, err1.constData());
+        QVERIFY2(err0.contains("on node 0 of 2 (world size 2"), err0.constData());
+        QCOMPARE(events(out0, "hello").front().value("world").toInt(), 2);
+        QVERIFY(QFile::exists(out + "/checkpoint.pth"));
     }
 
     void aDeadWorkerStopsTheOthersAndIsNamed() {

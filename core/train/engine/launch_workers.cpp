@@ -59,7 +59,9 @@ int launchWorkers(const RunConfig& cfg, const RankContext& node, const std::vect
     if (const std::string why = processGroupUnavailableReason(device); !why.empty())
         return refuse("config", why, "train with one process: --num-gpus 1 (NUM_GPUS=1) or --nproc-per-node 1");
     try {
-        RunLock probe(cfg.outputDir);  // refuse a folder another run holds before starting anybody
+        // Refuse a folder another run holds before starting anybody (node 0 only: on a shared filesystem the
+        // other nodes would find rank 0's own lock).
+        if (node.nodeRank == 0) RunLock probe(cfg.outputDir);
     } catch (const RunLockedError& e) {
         return refuse("locked", e.what(), "");
     } catch (const std::exception& e) {

@@ -27,6 +27,7 @@
 #include "train/engine/run_control.h"
 #include "train/engine/run_outputs.h"
 #include "train/engine/run_setup.h"
+#include "train/engine/world_change.h"
 #include "train/io/pth_file.h"
 
 namespace studio::train {
@@ -110,7 +111,8 @@ std::shared_ptr<DistContext> joinRanks(const RunConfig& cfg, const RankContext& 
     return dist;
 }
 
-int runWorker(const RunConfig& cfg, const RankContext& rank) {
+int runWorker(const RunConfig& requested, const RankContext& rank) {
+    RunConfig cfg = requested;  // grad_accum_steps may follow the checkpoint (--keep-effective-batch)
     const RunFolder folder{cfg.outputDir};
     // Only rank 0 owns the folder (lock, config, events, checkpoints); the others train beside it.
     std::optional<RunLock> lock;
@@ -121,6 +123,13 @@ int runWorker(const RunConfig& cfg, const RankContext& rank) {
     std::optional<LoadedCheckpoint> checkpoint;
     if (resume) {
         checkpoint = readCheckpointFile(*resume);
+        if (checkpoint->state) {
+            const WorldChange change = planWorldChange(*checkpoint->state, cfg, rank.worldSize);
+            if (change.problem)
+                throw SetupError("the effective batch of " + *resume + " cannot be kept", {*change.problem});
+            if (!change.message.empty() && rank.isMain()) logger().warn("resume: {}", change.message);
+            cfg.gradAccumSteps = change.gradAccumSteps;
+        }
         if (checkpoint->state && checkpoint->state->epochComplete && checkpoint->state->epoch + 1 >= cfg.epochs) {
             const int done = checkpoint->state->epoch + 1;
             throw SetupError("nothing left to train",

@@ -15,6 +15,7 @@
 #include "train/engine/run_control.h"
 #include "train/engine/train_args.h"
 #include "train/engine/trainer_impl.h"
+#include "train/engine/world_change.h"
 #include "train/model/model_weights.h"
 
 namespace studio::train {
@@ -158,6 +159,17 @@ void Trainer::Impl::restore(const LoadedCheckpoint& c) {
         earlyStopping.restore(c.state->earlyStopping);
         best.restore(c.state->bestMetrics);
         restoreRng(c.state->rng);
+        // Another world size or accumulation: continue at the same point of the run in the new steps.
+        const long long savedEffective = savedEffectiveBatch(*c.state, p.cfg);
+        const long long effective = effectiveBatchSize(p.cfg.batchSize, p.cfg.gradAccumSteps, p.dist->worldSize());
+        if (savedEffective != effective) {
+            const ResumePosition pos = rescalePosition(*c.state, savedEffective, effective, batchesPerEpoch);
+            logger().info("resume: {} images per step before, {} now: optimiser step {} -> {}, step in epoch {} -> {}",
+                          savedEffective, effective, state.globalStep, pos.globalStep, state.stepInEpoch,
+                          pos.stepInEpoch);
+            state.globalStep = pos.globalStep;
+            state.stepInEpoch = pos.stepInEpoch;
+        }
     } else {
         // A checkpoint written by rfdetr: epoch = last completed epoch; the scheduler knows the step.
         state.epoch = static_cast<int>(c.epoch.value_or(-1));
