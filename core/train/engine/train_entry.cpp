@@ -21,12 +21,9 @@
 #include "studio_version.h"
 #include "train/cli/commands.h"
 #include "train/dist/dist_context.h"
-<<<<<<< HEAD
-#include "train/engine/out_of_memory.h"
-=======
 #include "train/dist/process_group_dist.h"
 #include "train/engine/launch_workers.h"
->>>>>>> dist
+#include "train/engine/out_of_memory.h"
 #include "train/engine/run_control.h"
 #include "train/engine/run_outputs.h"
 #include "train/engine/run_setup.h"
@@ -153,22 +150,6 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     // included) and the hello event come first, so a GUI can attach while the data is prepared.
     const int world = dist->worldSize();
     nlohmann::json configJson = runConfigToJson(cfg, true, rank.nnodes);
-<<<<<<< HEAD
-    writeConfigJson(folder, configJson, STUDIO_VERSION, world);
-    events().mirrorTo(folder.eventsJsonl());
-    HelloEvent hello;
-    hello.rank = rank.rank;
-    hello.world = world;
-    hello.pid = ::getpid();
-    hello.version = STUDIO_VERSION;
-    hello.runDir = fs::absolute(cfg.outputDir).string();
-    hello.config = configJson;
-    events().publish(hello);
-    std::unique_ptr<TensorboardServer> tensorboard;  // stopped when this function returns or throws
-    if (cfg.serveTensorboard && rank.rank == 0) {
-        if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
-        tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
-=======
     if (rank.isMain()) {
         writeConfigJson(folder, configJson, STUDIO_VERSION, world);
         events().mirrorTo(folder.eventsJsonl());
@@ -180,7 +161,11 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
         hello.runDir = fs::absolute(cfg.outputDir).string();
         hello.config = configJson;
         events().publish(hello);
->>>>>>> dist
+    }
+    std::unique_ptr<TensorboardServer> tensorboard;  // stopped when this function returns or throws
+    if (cfg.serveTensorboard && rank.isMain()) {
+        if (!cfg.tensorboard) logger().warn("--serve-tensorboard with --no-tensorboard: this run writes no scalars");
+        tensorboard = serveRunTensorboard(cfg.outputDir, cfg.tensorboardPort);
     }
 
     // Rank 0 generates or downloads the dataset once; the others then find it prepared.

@@ -53,7 +53,7 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
     at::Tensor images;
     at::Tensor packedSum, totalSum;
     bool outputsFinite = true;
-<<<<<<< HEAD
+    int reduced = 0;  // micro-batches whose criterion ran (each reduces its box count over the ranks)
     try {
         images = batch.images.to(ctx.device, /*non_blocking=*/true);
         phaseEnded(ctx, StepPhase::Data);
@@ -68,10 +68,13 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
                 const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
                 phaseEnded(ctx, StepPhase::Forward);
                 losses = (*ctx.criterion)(out, part.targets);
+                ++reduced;
                 phaseEnded(ctx, StepPhase::Criterion);
             } catch (const MatchingError& e) {
-                // The matcher refuses NaN / inf predictions: a non-finite step like any other.
+                // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other ranks
+                // still reduce one box count per micro-batch: take part in theirs so the collectives stay paired.
                 outputsFinite = false;
+                for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
                 break;
             }
             if (layout.names.empty()) {
@@ -85,28 +88,13 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
             const at::Tensor total = losses.total.detach().to(at::kFloat);
             packedSum = packedSum.defined() ? packedSum + packed : packed;
             totalSum = totalSum.defined() ? totalSum + total : total;
-=======
-    for (int a = 0; a < accum && outputsFinite; ++a) {
-        const int first = a * micro;
-        const int count = std::min(micro, n - first);
-        const Batch part = sliceBatch(batch, first, count);
-        LossResult losses;
-        try {
-            AutocastScope autocast(ctx.autocast, ctx.autocastDtype);
-            const ModelOutput out = ctx.model->forward(images.narrow(0, first, count));
-            losses = (*ctx.criterion)(out, part.targets);
-        } catch (const MatchingError& e) {
-            // The matcher refuses NaN / inf predictions: a non-finite step like any other. The other ranks
-            // still reduce one box count per micro-batch: take part in theirs so the collectives stay paired.
-            outputsFinite = false;
-            for (int rest = a; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
-            break;
->>>>>>> dist
         }
     } catch (const std::exception& e) {
         if (!isOutOfMemory(e)) throw;
         r.localOutOfMemory = true;
         r.error = firstLine(e.what());
+        // Keep the other ranks' per-micro-batch box-count reductions paired, as for a non-finite step.
+        for (int rest = reduced; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
     }
     // Every rank learns about an out-of-memory before the gradient all-reduce, so all stop at the same step.
     r.outOfMemory = ctx.dist->anyRank(r.localOutOfMemory);
