@@ -1,5 +1,11 @@
 #include "train/dist/process_group_dist.h"
 
+// ProcessGroupGloo.hpp is empty without USE_C10D_GLOO. Debian's Torch config exports it; a pip LibTorch's may
+// not, although its libtorch_cpu is built with Gloo (the CMake side found the bundled Gloo headers).
+#if defined(STUDIO_HAVE_GLOO) && !defined(USE_C10D_GLOO)
+#define USE_C10D_GLOO 1
+#endif
+
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/version.h>
