@@ -8,6 +8,9 @@
 // Torch (through the model) before Qt: Qt's `slots` macro breaks Torch's headers.
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "dist_test_support.h"
 #include "train/dist/model_broadcast.h"
 #include "train/engine/train_step.h"
@@ -48,8 +51,9 @@ RFDetr tinyModel(int seed) {
 }
 
 /// One optimiser step of `model` (after taking rank 0's weights) on `batch` with micro-batch `micro`;
-/// returns the parameters afterwards, flattened.
-at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int micro) {
+/// returns the parameters afterwards, flattened; `packed` (when given) receives the step's raw loss terms.
+at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int micro, at::Tensor* packed = nullptr,
+                    LossLayout* layoutOut = nullptr, bool overlap = true) {
     broadcastModule(dist, *model);
     model->train();
     MatcherOptions mo;
@@ -71,11 +75,14 @@ at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int mic
     ctx.optimizer = &optimizer;
     ctx.dist = &dist;
     ctx.params = params;
+    if (overlap) ctx.gradSync = dist.makeGradientSync(params);  // null for one rank
     ctx.microBatch = micro;
     ctx.clipMaxNorm = 0.1;
     LossLayout layout;
     const StepResult r = trainStep(ctx, batch, 1.0, layout);
     if (!r.finite) throw std::runtime_error("the step was not finite");
+    if (packed) *packed = r.packed.clone();
+    if (layoutOut) *layoutOut = layout;
     std::vector<at::Tensor> flat;
     for (const auto& p : params) flat.push_back(p.detach().reshape({-1}).clone());
     return at::cat(flat);
@@ -102,14 +109,19 @@ private slots:
         }();
         const at::Tensor oneRank = stepOnce(single, tinyModel(0), batch, kImages);          // (a) 1 x 2b
         const at::Tensor accumulated = stepOnce(single, tinyModel(0), batch, kImages / 2);  // (c) 1 x A=2 x b
-        std::vector<at::Tensor> ranks(2);
+        std::vector<at::Tensor> ranks(2), synchronous(2);
         // Rank 1 starts from other weights: the initial broadcast must replace them by rank 0's.
-        std::vector<RFDetr> models{tinyModel(0), tinyModel(99)};
+        std::vector<RFDetr> models{tinyModel(0), tinyModel(99)}, again{tinyModel(0), tinyModel(99)};
+        ProcessGroupOptions small;
+        small.bucketBytes = 16 << 10;  // several buckets, most of them started inside backward
         const auto errors = runRanks(2, [&](int r, ProcessGroupDist& d) {
-            ranks[r] = stepOnce(d, models[r], sliceBatch(batch, r * kImages / 2, kImages / 2), kImages / 2);  // (b)
-        });
+            const Batch half = sliceBatch(batch, r * kImages / 2, kImages / 2);
+            ranks[r] = stepOnce(d, models[r], half, kImages / 2);  // (b), all-reduce overlapped with backward
+            synchronous[r] = stepOnce(d, again[r], half, kImages / 2, nullptr, nullptr, false);  // after backward
+        }, small);
         QCOMPARE(errors[0], std::string());
         QCOMPARE(errors[1], std::string());
+        QVERIFY(at::equal(ranks[0], synchronous[0]));  // overlapping changes no bit
 
         // The step moved the weights by about lr (AdamW's first step), far above the tolerance.
         const double moved = maxDiff(oneRank, before);
@@ -121,6 +133,43 @@ private slots:
               accum, moved);
         QVERIFY2(dist < 2e-5, std::to_string(dist).c_str());
         QVERIFY2(accum < 2e-5, std::to_string(accum).c_str());
+    }
+
+    void reportedLossesAreTheMeanOverRanks() {
+        // Each rank trains on other images, so its own loss terms differ; the logged window and epoch means
+        // (LossMeter with the process group, as the trainer reports them) are the mean of both ranks'.
+        const Batch batch = makeBatch();
+        std::vector<at::Tensor> packed(2);
+        std::vector<std::vector<double>> window(2), epoch(2), later(2);
+        LossLayout layout;
+        std::vector<RFDetr> models{tinyModel(0), tinyModel(0)};
+        const auto errors = runRanks(2, [&](int r, ProcessGroupDist& d) {
+            stepOnce(d, models[r], sliceBatch(batch, r * kImages / 2, kImages / 2), kImages / 2, &packed[r],
+                     r == 0 ? &layout : nullptr);
+            LossMeter meter;
+            meter.add(packed[r]);
+            meter.add(packed[r] * 3.0);  // a second step: the window mean is 2 x this step's terms
+            window[r] = meter.takeWindowMean(d);
+            epoch[r] = meter.epochMean(d);
+            later[r] = meter.takeWindowMean(d);  // empty window: no collective on any rank
+        });
+        QCOMPARE(errors[0], std::string());
+        QCOMPARE(errors[1], std::string());
+        const std::vector<double> a = toHostVector(packed[0]), b = toHostVector(packed[1]);
+        QCOMPARE(window[0].size(), layout.names.size());
+        QVERIFY(std::find(layout.names.begin(), layout.names.end(), "class_error") != layout.names.end());
+        double spread = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            spread = std::max(spread, std::abs(a[i] - b[i]));
+            const double expected = (2 * a[i] + 2 * b[i]) / 2;  // mean over steps, then over ranks
+            QVERIFY2(std::abs(window[0][i] - expected) <= 1e-6 * std::max(1.0, std::abs(expected)),
+                     (layout.names[i] + ": " + std::to_string(window[0][i]) + " vs " + std::to_string(expected)).c_str());
+            QCOMPARE(window[1][i], window[0][i]);
+            QCOMPARE(epoch[0][i], window[0][i]);
+            QCOMPARE(epoch[1][i], window[0][i]);
+        }
+        QVERIFY2(spread > 1e-3, "the ranks' losses should differ (else the test cannot fail)");
+        QVERIFY(later[0].empty() && later[1].empty());
     }
 
     void halfTheImagesOnOneRankIsNotTheSame() {

@@ -17,6 +17,7 @@
 #include "dist_test_support.h"
 #include "train/dist/grad_buckets.h"
 #include "train/dist/model_broadcast.h"
+#include "train/dist/overlapped_grad_sync.h"
 
 using namespace studio;
 using namespace studio::train;
@@ -87,6 +88,20 @@ private slots:
         }
     }
 
+    void severalFlagsAreDecidedInOneCollective() {
+        SingleProcessDist single;
+        QCOMPARE(single.anyRankEach({true, false, true}), (std::vector<bool>{true, false, true}));
+        std::vector<std::vector<bool>> any(3);
+        const auto errors = runRanks(3, [&](int r, ProcessGroupDist& d) {
+            // flag 0 on every rank, flag 1 on none, flag 2 on rank 2 only, flag 3 on ranks 0 and 1
+            any[r] = d.anyRankEach({true, false, r == 2, r != 2});
+        });
+        for (int r = 0; r < 3; ++r) {
+            QCOMPARE(errors[r], std::string());
+            QCOMPARE(any[r], (std::vector<bool>{true, false, true, true}));
+        }
+    }
+
     void gradientsAreAveragedInBucketsAndMissingOnesCountAsZero() {
         std::vector<std::vector<at::Tensor>> grads(2);
         std::vector<bool> thirdDefined(2);
@@ -114,6 +129,79 @@ private slots:
             QVERIFY(at::equal(grads[r][2], at::full({2}, 4.0)));
             QVERIFY(!thirdDefined[r]);  // unused everywhere: stays without a gradient (AdamW skips it)
         }
+    }
+
+    void overlappedAveragingStartsDuringBackwardAndMatchesTheSynchronousOne() {
+        // Two micro-batches (only the second communicates); a layer rank 0 never uses, one no rank uses;
+        // 64-byte buckets, so there are several and the first ones start inside backward.
+        struct Result {
+            std::vector<at::Tensor> overlapped, synchronous;
+            bool unusedDefined = true;
+            GradSyncStats stats;
+            std::size_t buckets = 0;
+        };
+        std::vector<Result> res(2);
+        ProcessGroupOptions small;
+        small.bucketBytes = 64;
+        const auto errors = runRanks(2, [&](int r, ProcessGroupDist& d) {
+            torch::nn::Linear a(6, 8), b(8, 8), c(8, 3), onlyRank1(8, 3), nobody(8, 3);
+            std::vector<at::Tensor> params;
+            for (torch::nn::Linear* l : {&nobody, &onlyRank1, &a, &b, &c})
+                for (auto& p : (*l)->parameters()) params.push_back(p);
+            at::Generator g = at::make_generator<at::CPUGeneratorImpl>(7);  // the same weights on both ranks
+            {
+                at::NoGradGuard noGrad;
+                for (auto& p : params) p.copy_(at::randn(p.sizes(), g) * 0.5);
+            }
+            auto backward = [&](int micro) {
+                const at::Tensor x = at::arange(12, at::kFloat).view({2, 6}) * 0.1 * (1 + r + 2 * micro);
+                at::Tensor h = at::relu(b(at::relu(a(x))));
+                at::Tensor loss = c(h).pow(2).sum();
+                if (r == 1) loss = loss + onlyRank1(h).sum() * 0.5;
+                (loss / 2.0).backward();
+            };
+            auto sync = d.makeGradientSync(params);
+            check(sync != nullptr, "ProcessGroupDist overlaps");
+            auto* overlapped = dynamic_cast<OverlappedGradSync*>(sync.get());
+            res[r].buckets = overlapped->buckets().size();
+            check(overlapped->buckets().front().back() == params.size() - 1, "buckets in reverse parameter order");
+            backward(0);
+            sync->armForLastBackward();
+            backward(1);
+            sync->finish();
+            for (auto& p : params) res[r].overlapped.push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
+            res[r].unusedDefined = nobody->weight.grad().defined();
+            res[r].stats = overlapped->stats();
+            // The same two micro-batches again, averaged after backward.
+            for (auto& p : params) p.mutable_grad() = at::Tensor();
+            backward(0);
+            backward(1);
+            d.averageGradients(params);
+            for (auto& p : params) res[r].synchronous.push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
+        }, small);
+        QVERIFY2(errors[0].empty(), errors[0].c_str());
+        QVERIFY2(errors[1].empty(), errors[1].c_str());
+        QVERIFY(res[0].buckets >= 4);
+        for (int r = 0; r < 2; ++r) {
+            QVERIFY(!res[r].unusedDefined);  // unused everywhere: no gradient, as with averageGradients
+            QCOMPARE(res[r].stats.syncs, 1LL);
+            QCOMPARE(res[r].stats.bucketsTotal, static_cast<long long>(res[r].buckets));
+            QCOMPARE(res[r].overlapped.size(), res[r].synchronous.size());
+            for (std::size_t i = 0; i < res[r].overlapped.size(); ++i) {
+                const at::Tensor& o = res[r].overlapped[i];
+                const at::Tensor& s = res[r].synchronous[i];
+                QCOMPARE(o.defined(), s.defined());
+                if (o.defined()) QVERIFY2(at::equal(o, s), ("parameter " + std::to_string(i)).c_str());
+                if (o.defined()) QVERIFY(at::equal(o, res[0].overlapped[i]));  // the ranks agree
+            }
+        }
+        // The unused layers come first in forward order, so last in launch order: c, b and a's buckets started
+        // inside backward on both ranks; onlyRank1's on rank 1 too.
+        QVERIFY2(res[0].stats.bucketsEarly >= 3, std::to_string(res[0].stats.bucketsEarly).c_str());
+        QVERIFY2(res[1].stats.bucketsEarly > res[0].stats.bucketsEarly, std::to_string(res[1].stats.bucketsEarly).c_str());
+        QVERIFY(res[0].stats.bucketsEarly < static_cast<long long>(res[0].buckets));
+        // The layer only rank 1 uses gets half its gradient on both ranks (rank 0 contributes zeros).
+        QVERIFY(res[0].overlapped[2].abs().sum().item<double>() > 0);
     }
 
     void initialParametersComeFromRankZero() {

@@ -23,6 +23,7 @@
 #include <cstdlib>
 
 #include "train/dist/grad_buckets.h"
+#include "train/dist/overlapped_grad_sync.h"
 
 namespace studio::train {
 
@@ -274,6 +275,19 @@ void ProcessGroupDist::averageGradients(const std::vector<at::Tensor>& params) {
     m->timings.gradientSyncS += std::chrono::duration<double>(Clock::now() - start).count();
     m->timings.gradientBytes += bytes;
     ++m->timings.gradientSyncs;
+}
+
+std::shared_ptr<GradientSync> ProcessGroupDist::makeGradientSync(const std::vector<at::Tensor>& params) {
+    const char* env = std::getenv("STUDIO_GRAD_OVERLAP");
+    if (env && std::string(env) == "0") return nullptr;
+    PgBase* pg = m->pg.get();
+    return std::make_shared<OverlappedGradSync>(params, m->options.bucketBytes, worldSize(), [pg](at::Tensor& flat) {
+        std::vector<at::Tensor> one{flat};
+        c10d::AllreduceOptions o;
+        o.reduceOp = c10d::ReduceOp::SUM;
+        auto work = pg->allreduce(one, o);
+        return OverlappedGradSync::Wait([work] { work->wait(); });
+    });
 }
 
 double ProcessGroupDist::sumOverRanks(double value) {

@@ -58,6 +58,9 @@ public:
     void barrier() override;
     void broadcast(std::vector<at::Tensor>& tensors, int root = 0) override;
     std::vector<std::string> allGather(const std::string& bytes) override;
+    /// An OverlappedGradSync over this group's buckets (bucketBytes); null when STUDIO_GRAD_OVERLAP=0 (the
+    /// synchronous averageGradients then runs after backward). Main thread.
+    std::shared_ptr<GradientSync> makeGradientSync(const std::vector<at::Tensor>& params) override;
 
     const DistTimings& timings() const;
     /// "gloo" or "nccl".

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "train/dist/dist_context.h"
+
 namespace studio::train {
 
 double LossLayout::total(const std::vector<double>& values) const {
@@ -70,20 +72,43 @@ void LossMeter::add(const at::Tensor& packed) {
     ++m_epochSteps;
 }
 
-std::vector<double> LossMeter::takeWindowMean() {
+namespace {
+/// sum / steps, averaged over the ranks: one all-reduce of the packed sum (on its device) when world > 1.
+std::vector<double> meanOverRanks(const at::Tensor& sum, long long steps, DistContext& dist) {
+    if (dist.worldSize() == 1) {
+        std::vector<double> v = toHostVector(sum);
+        for (double& x : v) x /= static_cast<double>(steps);
+        return v;
+    }
+    std::vector<at::Tensor> one{sum.detach().to(at::kDouble).clone()};
+    dist.allReduceSum(one);
+    std::vector<double> v = toHostVector(one.front());
+    for (double& x : v) x /= static_cast<double>(steps) * dist.worldSize();
+    return v;
+}
+}  // namespace
+
+std::vector<double> LossMeter::takeWindowMean(DistContext& dist) {
     if (m_windowSteps == 0) return {};
-    std::vector<double> v = toHostVector(m_window);
-    for (double& x : v) x /= static_cast<double>(m_windowSteps);
+    std::vector<double> v = meanOverRanks(m_window, m_windowSteps, dist);
     m_window = at::Tensor();
     m_windowSteps = 0;
     return v;
 }
 
-std::vector<double> LossMeter::epochMean() const {
+std::vector<double> LossMeter::epochMean(DistContext& dist) const {
     if (m_epochSteps == 0) return {};
-    std::vector<double> v = toHostVector(m_epoch);
-    for (double& x : v) x /= static_cast<double>(m_epochSteps);
-    return v;
+    return meanOverRanks(m_epoch, m_epochSteps, dist);
+}
+
+std::vector<double> LossMeter::takeWindowMean() {
+    SingleProcessDist one;
+    return takeWindowMean(one);
+}
+
+std::vector<double> LossMeter::epochMean() const {
+    SingleProcessDist one;
+    return epochMean(one);
 }
 
 void LossMeter::resetEpoch() {

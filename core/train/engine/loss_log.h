@@ -12,6 +12,8 @@
 
 namespace studio::train {
 
+class DistContext;
+
 /// Which term is which in a packed loss vector, and its weight in the total (0: logging only).
 struct LossLayout {
     std::vector<std::string> names;
@@ -35,8 +37,13 @@ public:
     long long windowSteps() const { return m_windowSteps; }
     /// Mean over the window (one device-to-host copy) and a new window; empty when the window is empty.
     std::vector<double> takeWindowMean();
+    /// ... and over the ranks of `dist` (rfdetr's reduce_dict): one small all-reduce when the world has
+    /// several ranks, so every rank must call it on the same step (all have the same window).
+    std::vector<double> takeWindowMean(DistContext& dist);
     /// Mean over the epoch so far (one copy); empty when nothing was added.
     std::vector<double> epochMean() const;
+    /// ... and over the ranks of `dist` (a collective when the world has several ranks, as above).
+    std::vector<double> epochMean(DistContext& dist) const;
     long long epochSteps() const { return m_epochSteps; }
     void resetEpoch();
 

@@ -81,6 +81,8 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
                 layout.names = losses.names;
                 layout.weights = losses.weights;
             }
+            // Only the last micro-batch communicates: its backward starts each bucket's all-reduce when ready.
+            if (ctx.gradSync && a == accum - 1) ctx.gradSync->armForLastBackward();
             // rfdetr scales every micro-batch by 1 / grad_accum_steps (the configured count).
             (losses.total / static_cast<double>(accum)).backward();
             phaseEnded(ctx, StepPhase::Backward);
@@ -96,6 +98,8 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
         // Keep the other ranks' per-micro-batch box-count reductions paired, as for a non-finite step.
         for (int rest = reduced; rest < accum && ctx.dist->worldSize() > 1; ++rest) ctx.dist->sumOverRanks(0.0);
     }
+    // Every rank completes the overlapped all-reduce here, whatever happened, so the collectives stay paired.
+    if (ctx.gradSync) ctx.gradSync->finish();
     // Every rank learns about an out-of-memory before the gradient all-reduce, so all stop at the same step.
     r.outOfMemory = ctx.dist->anyRank(r.localOutOfMemory);
     if (r.outOfMemory) {
@@ -108,7 +112,7 @@ StepResult trainStep(StepContext& ctx, const Batch& batch, double lrFactor, Loss
         totalSum = at::full({}, std::numeric_limits<float>::quiet_NaN(), at::device(ctx.device));
     }
     r.packed = packedSum / static_cast<double>(accum);
-    ctx.dist->averageGradients(ctx.params);
+    if (!ctx.gradSync) ctx.dist->averageGradients(ctx.params);
     r.gradNorm = clipGradNorm(ctx.params, ctx.clipMaxNorm);
     const bool localFinite = at::logical_and(at::isfinite(totalSum), at::isfinite(r.gradNorm)).item<bool>();
     r.finite = !ctx.dist->anyRank(!localFinite);  // every rank skips the same steps

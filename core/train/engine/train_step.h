@@ -2,12 +2,13 @@
 // One optimiser step (rfdetr's train_one_epoch body, rfdetr-spec.md §6.4): the batch is split into
 // grad_accum_steps micro-batches; each runs forward + criterion (under CUDA autocast when enabled) and
 // backward of total / A (every micro-batch normalised by its own box count inside the criterion); then the
-// gradients are averaged over ranks, clipped by their global L2 norm, and, when loss and gradients are
+// gradients are averaged over ranks (with a GradientSync: bucket by bucket during the last backward), clipped by their global L2 norm, and, when loss and gradients are
 // finite, AdamW steps with the scheduled lr and the EMA follows. A non-finite step changes no weights.
 // One host synchronisation per step (the finiteness flag); loss values stay on the device.
 // Out of memory during forward/backward (any rank) discards the step's partial gradients: the weights, the
 // optimiser and the EMA stay as they were after the previous step, and the result says so.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 namespace studio::train {
 
 class DistContext;
+class GradientSync;
 
 /// The parts of one optimiser step, in order (micro-batches repeat forward .. backward).
 enum class StepPhase {
@@ -53,6 +55,7 @@ struct StepContext {
     AdamW* optimizer = nullptr;
     ModelEma* ema = nullptr;               // null without EMA
     DistContext* dist = nullptr;
+    std::shared_ptr<GradientSync> gradSync;  // overlapped all-reduce (dist->makeGradientSync); null: synchronous
     std::vector<at::Tensor> params;        // trainable parameters (clipping, gradient sync)
     c10::Device device = c10::Device(c10::kCPU);
     bool autocast = false;                 // CUDA autocast (bf16 / fp16)

@@ -83,6 +83,7 @@ Trainer::Impl::Impl(TrainerParts parts)
     step.ema = ema.get();
     step.dist = p.dist.get();
     step.params = params;
+    step.gradSync = p.dist->makeGradientSync(params);  // null with one process
     step.device = p.device;
     step.autocast = p.device.is_cuda() && p.cfg.amp != AmpDtype::Off;
     step.autocastDtype = p.cfg.amp == AmpDtype::Fp16 ? at::kHalf : at::kBFloat16;
@@ -186,7 +187,7 @@ void Trainer::Impl::restore(const LoadedCheckpoint& c) {
 void Trainer::Impl::publishWindow(int epoch) {
     if (windowSteps == 0) return;
     const double seconds = std::max(1e-9, secondsSince(windowStart));
-    const std::vector<double> mean = meter.takeWindowMean();
+    const std::vector<double> mean = meter.takeWindowMean(*p.dist);  // averaged over the ranks
     StepEvent e;
     e.epoch = epoch;
     e.step = state.globalStep;
@@ -276,12 +277,16 @@ EpochEnd Trainer::Impl::trainEpoch(int epoch, long long firstBatch) {
             failureHint = "lower the learning rate or check the dataset; the checkpoint holds the last good weights";
             return EpochEnd::Failed;
         }
-        if (windowSteps >= p.options.logEverySteps || secondsSince(lastEvent) >= p.options.logEverySeconds) {
+        // The ranks agree on these in one collective: publishing averages the window's losses over the ranks.
+        const std::vector<bool> due = p.dist->anyRankEach(
+            {windowSteps >= p.options.logEverySteps || secondsSince(lastEvent) >= p.options.logEverySeconds,
+             p.control && p.control->takeCheckpointRequest(), p.control && p.control->stopRequested()});
+        if (due[0]) {
             publishWindow(epoch);
             lastEvent = Clock::now();
         }
-        if (p.control && anyRank(p.control->takeCheckpointRequest())) saveLast("requested");
-        if (p.control && anyRank(p.control->stopRequested())) {
+        if (due[1]) saveLast("requested");
+        if (due[2]) {
             publishWindow(epoch);
             state.epochComplete = state.stepInEpoch >= batchesPerEpoch;
             return EpochEnd::Stopped;

@@ -109,7 +109,7 @@ bool Trainer::Impl::epochEnd(int epoch, bool complete, double trainSeconds, Cloc
     bool stop = false;
     EpochRecord record;
     record.epoch = epoch;
-    record.train = layout.logKeys(meter.epochMean(), "train_");
+    record.train = layout.logKeys(meter.epochMean(*p.dist), "train_");
     record.lr = baseLr();
     record.nParameters = p.model->parameterCount();
     if (evalDue) {
