@@ -1,20 +1,24 @@
 // bench_dist: scaling of multi-process training on the CPU (issue 7). The RF-DETR small model at 96 px
-// (30 queries) trains S optimiser steps as 1 rank, then as 2 Gloo ranks (threads of this process, one
-// intra-op thread each, so the 2 cores are shared fairly) with the same images per rank and step.
-// Prints images/s of both, the scaling efficiency (2-rank throughput / (2 x 1-rank throughput)) and the
-// share of the 2-rank step spent in the gradient all-reduce, plus the all-reduce's bytes and bandwidth.
-// Usage: bench_dist [steps=3] [batch=1]
+// (30 queries) trains S optimiser steps as 1 rank, as 2 Gloo ranks with the gradient all-reduce after
+// backward (synchronous), and as 2 ranks with it overlapped with the last backward (OverlappedGradSync).
+// Every rank is a thread of this process with one intra-op thread, so on a 2-core machine 1 rank uses one
+// core and 2 ranks use both: a fair 1 -> 2 comparison. The three runs are interleaved over R rounds and the
+// median of each is reported (the machine is shared). Prints images/s, the scaling efficiency
+// (2-rank images/s / (2 x 1-rank images/s)) and the all-reduce's share of the 2-rank step: for the
+// synchronous run all of it is exposed; for the overlapped run only the wait after backward is.
+// Usage: bench_dist [steps=3] [batch=1] [rounds=3]
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
-#include "base/launch/launcher.h"
 #include "bench_util.h"
 #include "train/dist/model_broadcast.h"
-#include "train/dist/process_group_dist.h"
+#include "train/dist/overlapped_grad_sync.h"
+#include "train/dist/thread_ranks.h"
 #include "train/engine/train_step.h"
 
 using namespace studio;
@@ -38,12 +42,13 @@ Batch syntheticBatch(int images, int res, int seed) {
 }
 
 struct RankRun {
-    double seconds = 0;     // S timed steps (after one warm-up)
-    double syncSeconds = 0;  // of which gradient all-reduce
-    long long syncBytes = 0;
+    double seconds = 0;       // S timed steps (after one warm-up)
+    double exposedSeconds = 0;  // of which waiting for the gradient all-reduce
+    long long bytes = 0;      // gradient bytes all-reduced per step
+    long long bucketsEarly = 0, buckets = 0;
 };
 
-RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int rankSeed) {
+RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int rankSeed, bool overlap) {
     broadcastModule(dist, *model);
     model->train();
     MatcherOptions mo;
@@ -65,26 +70,29 @@ RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int ra
     ctx.optimizer = &optimizer;
     ctx.dist = &dist;
     ctx.params = params;
+    if (overlap) ctx.gradSync = dist.makeGradientSync(params);
     ctx.microBatch = batch;
     LossLayout layout;
     RankRun r;
     auto* pg = dynamic_cast<ProcessGroupDist*>(&dist);
+    auto* sync = dynamic_cast<OverlappedGradSync*>(ctx.gradSync.get());
+    auto exposed = [&] { return sync ? sync->stats().exposedS : pg ? pg->timings().gradientSyncS : 0.0; };
+    auto bytes = [&] { return sync ? sync->stats().bytes : pg ? pg->timings().gradientBytes : 0LL; };
     for (int s = 0; s <= steps; ++s) {
         const Batch b = syntheticBatch(batch, 96, rankSeed * 1000 + s);
-        if (s == 1) {  // step 0 warms up allocators and the process group
-            dist.barrier();
-            r.seconds = 0;
-        }
-        const double before = pg ? pg->timings().gradientSyncS : 0;
-        const long long bytesBefore = pg ? pg->timings().gradientBytes : 0;
+        dist.barrier();  // step 0 warms up allocators and the process group
+        const double exposedBefore = exposed();
+        const long long bytesBefore = bytes();
+        const long long earlyBefore = sync ? sync->stats().bucketsEarly : 0;
         const auto t0 = Clock::now();
         trainStep(ctx, b, 1.0, layout);
-        if (s >= 1) {
-            r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-            if (pg) {
-                r.syncSeconds += pg->timings().gradientSyncS - before;
-                r.syncBytes += pg->timings().gradientBytes - bytesBefore;
-            }
+        if (s == 0) continue;
+        r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        r.exposedSeconds += exposed() - exposedBefore;
+        r.bytes = bytes() - bytesBefore;
+        if (sync) {
+            r.bucketsEarly += sync->stats().bucketsEarly - earlyBefore;
+            r.buckets += static_cast<long long>(sync->buckets().size());
         }
     }
     return r;
@@ -97,48 +105,63 @@ RFDetr smallModel() {
     return RFDetr(mc);
 }
 
+/// 2 ranks (threads, one intra-op thread each); the slower rank's run.
+RankRun twoRanks(int steps, int batch, bool overlap) {
+    std::vector<RankRun> runs(2);
+    std::vector<RFDetr> models{smallModel(), smallModel()};
+    const auto errors = runThreadRanks(2, [&](int r, ProcessGroupDist& dist) {
+        at::set_num_threads(1);
+        runs[r] = trainSteps(dist, models[r], steps, batch, r + 1, overlap);
+    });
+    for (const auto& e : errors)
+        if (!e.empty()) throw std::runtime_error(e);
+    RankRun slow = runs[0].seconds >= runs[1].seconds ? runs[0] : runs[1];
+    slow.exposedSeconds = std::max(runs[0].exposedSeconds, runs[1].exposedSeconds);
+    return slow;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 3;
     const int batch = argc > 2 ? std::atoi(argv[2]) : 1;
+    const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
     at::set_num_threads(1);
-    std::printf("bench_dist: RF-DETR small, 96 px, 30 queries, batch %d per rank, %d timed steps, 1 thread per rank, "
-                "%u cores, load average %.2f\n",
-                batch, steps, std::thread::hardware_concurrency(), bench::loadAverage());
-
-    SingleProcessDist single;
-    const RankRun one = trainSteps(single, smallModel(), steps, batch, 0);
-    const double oneRate = steps * batch / one.seconds;
-
-    const int port = findFreePort();
-    std::vector<RankRun> runs(2);
-    std::vector<RFDetr> models{smallModel(), smallModel()};
-    std::vector<std::thread> threads;
-    for (int r = 0; r < 2; ++r) {
-        threads.emplace_back([&, r] {
-            at::set_num_threads(1);
-            RankContext rc;
-            rc.rank = r;
-            rc.localRank = r;
-            rc.worldSize = 2;
-            rc.localWorldSize = 2;
-            rc.masterPort = port;
-            ProcessGroupDist dist(rc, c10::Device(c10::kCPU));
-            runs[r] = trainSteps(dist, models[r], steps, batch, r + 1);
-        });
+    std::printf("bench_dist: RF-DETR small, 96 px, 30 queries, batch %d per rank, %d timed steps x %d rounds, "
+                "1 intra-op thread per rank, %u cores, load average %.2f\n",
+                batch, steps, rounds, std::thread::hardware_concurrency(), bench::loadAverage());
+    std::vector<double> one, sync, over, syncShare, overShare;
+    RankRun lastSync, lastOver;
+    for (int k = 0; k < rounds; ++k) {
+        SingleProcessDist single;
+        const RankRun a = trainSteps(single, smallModel(), steps, batch, 0, false);
+        one.push_back(steps * batch / a.seconds);
+        lastSync = twoRanks(steps, batch, false);
+        sync.push_back(2.0 * steps * batch / lastSync.seconds);
+        syncShare.push_back(lastSync.exposedSeconds / lastSync.seconds);
+        lastOver = twoRanks(steps, batch, true);
+        over.push_back(2.0 * steps * batch / lastOver.seconds);
+        overShare.push_back(lastOver.exposedSeconds / lastOver.seconds);
+        std::printf("round %d: 1 rank %.3f img/s | 2 ranks sync %.3f img/s (all-reduce %.1f%%) | 2 ranks overlapped "
+                    "%.3f img/s (exposed %.1f%%)\n",
+                    k + 1, one.back(), sync.back(), 100 * syncShare.back(), over.back(), 100 * overShare.back());
     }
-    for (auto& t : threads) t.join();
-    const double twoSeconds = std::max(runs[0].seconds, runs[1].seconds);
-    const double twoRate = 2.0 * steps * batch / twoSeconds;
-    const double share = runs[0].syncSeconds / runs[0].seconds;
-    const double mib = static_cast<double>(runs[0].syncBytes) / steps / (1 << 20);
-    std::printf("1 rank : %.3f s/step, %.3f images/s (baseline)\n", one.seconds / steps, oneRate);
-    std::printf("2 ranks: %.3f s/step, %.3f images/s\n", twoSeconds / steps, twoRate);
-    std::printf("scaling efficiency 1->2 Gloo ranks: %.3f (2-rank images/s / (2 x 1-rank images/s))\n",
-                twoRate / (2.0 * oneRate));
-    std::printf("gradient all-reduce: %.1f MiB per step, %.3f s per step = %.1f%% of the 2-rank step "
-                "(%.0f MiB/s algorithm bandwidth)\n",
-                mib, runs[0].syncSeconds / steps, 100.0 * share, mib / (runs[0].syncSeconds / steps));
+    const double base = median(one);
+    const double mib = static_cast<double>(lastSync.bytes) / (1 << 20);
+    std::printf("1 rank            : %.3f images/s (baseline, median of %d)\n", base, rounds);
+    std::printf("2 ranks, sync     : %.3f images/s, efficiency %.3f, all-reduce %.1f%% of the step (all exposed)\n",
+                median(sync), median(sync) / (2 * base), 100 * median(syncShare));
+    std::printf("2 ranks, overlap  : %.3f images/s, efficiency %.3f, exposed all-reduce %.1f%% of the step; "
+                "%lld of %lld buckets started inside backward\n",
+                median(over), median(over) / (2 * base), 100 * median(overShare), lastOver.bucketsEarly,
+                lastOver.buckets);
+    std::printf("gradient all-reduce: %.1f MiB per step (fp32), %.0f MiB/s over loopback Gloo (synchronous run)\n",
+                mib, mib / (lastSync.exposedSeconds / steps));
+    std::printf("overlap / sync throughput: %.3f\n", median(over) / median(sync));
     return 0;
 }

@@ -16,20 +16,15 @@
 #include <csignal>
 #include <numeric>
 
+#include "process_run_helpers.h"
+
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Result = studio::testing::ProcessResult;
+using studio::testing::eventsOfType;
 
 QProcessEnvironment cleanEnv(const QString& cacheDir) {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // The guide's variables of the developer's shell must not leak into the test's configuration.
-    for (const char* v : {"NUM_GPUS", "BATCH_SIZE", "GRAD_ACCUM_STEPS", "MODEL_SIZE", "EPOCHS", "LEARNING_RATE",
-                          "NUM_WORKERS", "RESUME_CHECKPOINT", "OUTPUT_DIR", "CACHE_DIR", "HF_TOKEN", "HF_USERNAME",
-                          "DATASET", "DEVICE", "RESOLUTION", "RANK", "WORLD_SIZE", "LOCAL_RANK", "SLURM_PROCID"})
-        env.remove(v);
+    QProcessEnvironment env = studio::testing::trainerFreeEnvironment();
     env.insert("CACHE_DIR", cacheDir);
     env.insert("OMP_NUM_THREADS", "2");
     return env;
@@ -43,26 +38,10 @@ QStringList tinyArgs(const QString& outDir) {
 }
 
 Result run(const QStringList& args, const QString& cacheDir, int timeoutMs = 1000000) {
-    QProcess p;
-    p.setProcessEnvironment(cleanEnv(cacheDir));
-    p.start(qEnvironmentVariable("RFDETR_TRAIN"), args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, p.readAllStandardOutput(), p.readAllStandardError()};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return studio::testing::runTrainer(args, cleanEnv(cacheDir), timeoutMs);
 }
 
-std::vector<QJsonObject> events(const QByteArray& out, const QString& type) {
-    std::vector<QJsonObject> found;
-    for (const QByteArray& line : out.split('\n')) {
-        const QJsonObject o = QJsonDocument::fromJson(line).object();
-        if (o.value("type").toString() == type) found.push_back(o);
-    }
-    return found;
-}
+std::vector<QJsonObject> events(const QByteArray& out, const QString& type) { return eventsOfType(out, type); }
 
 std::vector<QJsonObject> fileEvents(const QString& path, const QString& type) {
     QFile f(path);

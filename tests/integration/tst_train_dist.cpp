@@ -22,23 +22,13 @@
 
 #include "base/demo/demo_dataset.h"
 #include "base/launch/launcher.h"
+#include "process_run_helpers.h"
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    QByteArray out, err;
-};
+using Result = studio::testing::ProcessResult;
 
-QProcessEnvironment cleanEnv() {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const char* v : {"NUM_GPUS", "BATCH_SIZE", "GRAD_ACCUM_STEPS", "MODEL_SIZE", "EPOCHS", "LEARNING_RATE",
-                          "NUM_WORKERS", "RESUME_CHECKPOINT", "OUTPUT_DIR", "CACHE_DIR", "DATASET", "DEVICE",
-                          "RESOLUTION", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-                          "MASTER_PORT", "SLURM_PROCID", "OMP_NUM_THREADS", "TORCHELASTIC_RUN_ID"})
-        env.remove(v);
-    return env;
-}
+QProcessEnvironment cleanEnv() { return studio::testing::trainerFreeEnvironment(); }
 
 QStringList tinyArgs(const QString& dataset, const QString& outDir) {
     return {"--dataset", dataset, "--device", "cpu", "--model-size", "small", "--resolution", "96",
@@ -48,25 +38,11 @@ QStringList tinyArgs(const QString& dataset, const QString& outDir) {
 }
 
 Result run(const QStringList& args, const QProcessEnvironment& env = cleanEnv(), int timeoutMs = 300000) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(qEnvironmentVariable("RFDETR_TRAIN"), args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, p.readAllStandardOutput(), p.readAllStandardError()};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return studio::testing::runTrainer(args, env, timeoutMs);
 }
 
 std::vector<QJsonObject> events(const QByteArray& out, const QString& type) {
-    std::vector<QJsonObject> found;
-    for (const QByteArray& line : out.split('\n')) {
-        const QJsonObject o = QJsonDocument::fromJson(line).object();
-        if (o.value("type").toString() == type) found.push_back(o);
-    }
-    return found;
+    return studio::testing::eventsOfType(out, type);
 }
 
 /// Direct children of `pid` (the launcher's workers).

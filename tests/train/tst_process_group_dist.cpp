@@ -14,6 +14,7 @@
 
 #include <chrono>
 
+#include "base/launch/launcher.h"
 #include "dist_test_support.h"
 #include "train/dist/grad_buckets.h"
 #include "train/dist/model_broadcast.h"

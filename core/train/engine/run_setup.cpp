@@ -111,6 +111,9 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
                            "use --resolution " + std::to_string(32 * ((static_cast<int>(std::ceil(std::sqrt(
                                                                             cfg.numQueries))) * 16 + 31) / 32)) +
                                " or more, or lower --num-queries"}});
+    // --seed, "each rank adds its rank" (rfdetr's main()): Torch's generators (CPU and CUDA) start from
+    // seed + rank, so the initial weights follow --seed; the initial broadcast then gives every rank rank 0's.
+    at::manual_seed(cfg.seed + static_cast<std::uint64_t>(parts.dist ? parts.dist->rank() : 0));
     if (!cfg.pretrainWeights.empty()) {
         LoadedModel loaded = buildModelForFineTuning(mc, readCheckpointWeights(cfg.pretrainWeights), classes.numLogits);
         logger().info("fine-tuning from {}: {}", cfg.pretrainWeights, loaded.report.describe());
