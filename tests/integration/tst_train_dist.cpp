@@ -127,7 +127,8 @@ private slots:
         QStringList args = tinyArgs(m_dataset, out);
         args << "--epochs" << "1" << "--resume" << "auto" << "--keep-effective-batch";
         Result r = run(args);
-        QVERIFY2(r.exitCode == 0, r.err.right(3000).constData());
+        QVERIFY2(r.exitCode == 0, ("exit code " + QByteArray::number(r.exitCode) + " (-2: timed out): " +
+                                   r.err.right(3000)).constData());
         QVERIFY2(r.err.contains("trained by 2 process(es), this run has 1; --keep-effective-batch sets "
                                 "grad_accum_steps to 2"),
                  r.err.constData());

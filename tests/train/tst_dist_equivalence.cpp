@@ -13,6 +13,7 @@
 
 #include "dist_test_support.h"
 #include "train/dist/model_broadcast.h"
+#include "train/dist/overlapped_grad_sync.h"
 #include "train/engine/train_step.h"
 
 #include <QtTest>
@@ -53,7 +54,7 @@ RFDetr tinyModel(int seed) {
 /// One optimiser step of `model` (after taking rank 0's weights) on `batch` with micro-batch `micro`;
 /// returns the parameters afterwards, flattened; `packed` (when given) receives the step's raw loss terms.
 at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int micro, at::Tensor* packed = nullptr,
-                    LossLayout* layoutOut = nullptr, bool overlap = true) {
+                    LossLayout* layoutOut = nullptr, bool overlap = true, GradSyncStats* syncStats = nullptr) {
     broadcastModule(dist, *model);
     model->train();
     MatcherOptions mo;
@@ -82,6 +83,7 @@ at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int mic
     const StepResult r = trainStep(ctx, batch, 1.0, layout);
     if (!r.finite) throw std::runtime_error("the step was not finite");
     if (packed) *packed = r.packed.clone();
+    if (auto* sync = dynamic_cast<OverlappedGradSync*>(ctx.gradSync.get()); sync && syncStats) *syncStats = sync->stats();
     if (layoutOut) *layoutOut = layout;
     std::vector<at::Tensor> flat;
     for (const auto& p : params) flat.push_back(p.detach().reshape({-1}).clone());
@@ -110,18 +112,24 @@ private slots:
         const at::Tensor oneRank = stepOnce(single, tinyModel(0), batch, kImages);          // (a) 1 x 2b
         const at::Tensor accumulated = stepOnce(single, tinyModel(0), batch, kImages / 2);  // (c) 1 x A=2 x b
         std::vector<at::Tensor> ranks(2), synchronous(2);
+        std::vector<GradSyncStats> stats(2);
         // Rank 1 starts from other weights: the initial broadcast must replace them by rank 0's.
         std::vector<RFDetr> models{tinyModel(0), tinyModel(99)}, again{tinyModel(0), tinyModel(99)};
         ProcessGroupOptions small;
         small.bucketBytes = 16 << 10;  // several buckets, most of them started inside backward
         const auto errors = runRanks(2, [&](int r, ProcessGroupDist& d) {
             const Batch half = sliceBatch(batch, r * kImages / 2, kImages / 2);
-            ranks[r] = stepOnce(d, models[r], half, kImages / 2);  // (b), all-reduce overlapped with backward
+            ranks[r] = stepOnce(d, models[r], half, kImages / 2, nullptr, nullptr, true, &stats[r]);  // (b), overlapped
             synchronous[r] = stepOnce(d, again[r], half, kImages / 2, nullptr, nullptr, false);  // after backward
         }, small);
         QCOMPARE(errors[0], std::string());
         QCOMPARE(errors[1], std::string());
         QVERIFY(at::equal(ranks[0], synchronous[0]));  // overlapping changes no bit
+        for (const auto& s : stats) {  // the overlap happened: buckets started while backward still ran
+            QCOMPARE(s.syncs, 1LL);
+            QVERIFY2(s.bucketsEarly >= 1 && s.bucketsEarly <= s.bucketsTotal,
+                     (std::to_string(s.bucketsEarly) + " of " + std::to_string(s.bucketsTotal)).c_str());
+        }
 
         // The step moved the weights by about lr (AdamW's first step), far above the tolerance.
         const double moved = maxDiff(oneRank, before);
