@@ -49,6 +49,7 @@ struct CocoBox {
 struct CocoLoadOptions {
     int threads = 0;  // 0: one per hardware thread
     std::uint64_t minBytesPerPart = std::uint64_t(8) << 20;  // read in parts of at least this size
+    bool fastParser = true;  // simdjson fast path when built with it (false: nlohmann only)
 };
 
 class CocoIndex {
