@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -48,10 +49,11 @@ namespace {
 constexpr int kMaxCutRetries = 40;  // failed cuts at one batch start before giving up
 constexpr std::size_t kMinWindow = std::size_t(64) << 10;
 
-/// How a batch is cut: Normal = the last candidate within batchBytes of the start; Before = the last
-/// candidate before byte `at` (a failed cut); After = the first candidate after byte `at`.
+/// How a batch is cut: Normal = the last candidate within the window from the start; SectionEnd =
+/// the first candidate followed by "]" before byte `at` (a failed cut); Before = the last candidate
+/// before byte `at`; After = the first candidate after byte `at`.
 struct CutPlan {
-    enum class Kind { Normal, Before, After } kind = Kind::Normal;
+    enum class Kind { Normal, SectionEnd, Before, After } kind = Kind::Normal;
     std::uint64_t at = 0;
 };
 
@@ -62,7 +64,8 @@ struct Batch {
     bool endsSection = false;
     std::unique_ptr<char[]> text;  // "[" + bytes + "]" + padding
     std::size_t length = 0;
-    enum class Status { Pending, Ok, CutFailed, NotPlain, Error } status = Status::Pending;
+    enum class Status { Pending, Ok, CutFailed, NotPlain, Error, Dropped } status = Status::Pending;
+    std::atomic<bool> dropped{false};  // set when an earlier batch failed: skip it
     ParseOutput out;
 };
 
@@ -116,6 +119,8 @@ class BatchWorkers {
         }
     }
     static Batch::Status parse(simdjson::dom::parser& parser, Batch& b) {
+        if (b.dropped)
+            return Batch::Status::Dropped;
         try {
             simdjson::dom::array elements;
             const auto error = parser.parse(b.text.get(), b.length, false).get_array().get(elements);
@@ -160,13 +165,14 @@ class SectionReader {
     /// Reads the elements of section `s` from `first` (an element's "{"); sets `*after` to the
     /// byte after the array's "]". False: give up (reason in stats.gaveUp).
     bool read(Section s, std::uint64_t first, std::uint64_t* after) {
-        const std::size_t inFlightMax = 2 * m_threads + 2;
+        const std::size_t inFlightMax = m_threads + 1;
         resetWindow();
         std::deque<std::shared_ptr<Batch>> inFlight;
         std::uint64_t next = first;
         bool cutEnd = false;
         CutPlan plan;
         int retries = 0;
+        std::uint64_t failedClose = 0;  // the last failed Normal or Before cut
         while (true) {
             while (!cutEnd && inFlight.size() < inFlightMax) {
                 auto b = cut(s, next, plan);
@@ -204,14 +210,21 @@ class SectionReader {
                 return giveUp("no cut of the \"" + std::string(sectionKey(s)) +
                               "\" array at byte " + std::to_string(b->start) +
                               " parses (a syntax error?)");
-            // Halve the batch (the last candidate before its middle): this finds a section's end
-            // when the window reached into the next section in a few steps, and steps over
-            // candidates inside strings or nested values. Once no candidate is left before the
-            // middle, try the candidates after the start one by one.
-            if (b->plan == CutPlan::Kind::After)
+            // First look for the section's end in the failed batch (the usual failure: the window
+            // reached into the next section; in a plain file "}" + "]" only ends sections). Else
+            // halve the batch (the last candidate before its middle), which steps over candidates
+            // inside strings or nested values. Once no candidate is left before the middle, try
+            // the candidates after the start one by one.
+            if (b->plan == CutPlan::Kind::After) {
                 plan = CutPlan{CutPlan::Kind::After, b->close};
-            else
-                plan = CutPlan{CutPlan::Kind::Before, b->start + (b->close - b->start) / 2};
+            } else if (b->plan == CutPlan::Kind::Normal) {
+                failedClose = b->close;
+                plan = CutPlan{CutPlan::Kind::SectionEnd, b->close};
+            } else {
+                if (b->plan == CutPlan::Kind::Before)
+                    failedClose = b->close;
+                plan = CutPlan{CutPlan::Kind::Before, b->start + (failedClose - b->start) / 2};
+            }
             m_window = std::max<std::size_t>(minWindow(), (b->close - b->start) / 2);
             next = b->start;
             cutEnd = false;
@@ -229,6 +242,8 @@ class SectionReader {
     }
     bool drop(std::deque<std::shared_ptr<Batch>>& inFlight) {
         for (auto& b : inFlight)
+            b->dropped = true;
+        for (auto& b : inFlight)
             m_workers.wait(*b);
         inFlight.clear();
         return false;
@@ -237,7 +252,7 @@ class SectionReader {
     /// Reads bytes from `start` and cuts a batch by `plan`; null when no cut can be found.
     std::shared_ptr<Batch> cut(Section s, std::uint64_t start, const CutPlan& plan) {
         std::size_t window = plan.kind == CutPlan::Kind::Normal ? m_window
-                             : plan.kind == CutPlan::Kind::Before
+                             : plan.kind != CutPlan::Kind::After
                                  ? static_cast<std::size_t>(plan.at - start)
                                  : std::size_t(64) << 10;
         std::optional<ElementCut> found;
@@ -252,15 +267,21 @@ class SectionReader {
                 return nullptr;
             }
             const char* bytes = text.get() + 1;
-            found = plan.kind == CutPlan::Kind::After
-                        ? firstCut(bytes, window, static_cast<std::size_t>(plan.at - start) + 1)
-                        : lastCut(bytes, window);
+            if (plan.kind == CutPlan::Kind::After)
+                found = firstCut(bytes, window, static_cast<std::size_t>(plan.at - start) + 1);
+            else if (plan.kind == CutPlan::Kind::SectionEnd)
+                found = firstSectionEnd(bytes, window);
+            else
+                found = lastCut(bytes, window);
             // Grow the window for an element larger than it (never past a failed cut).
-            if (found || plan.kind == CutPlan::Kind::Before || start + window >= m_file.size() ||
+            if (found || plan.kind == CutPlan::Kind::Before ||
+                plan.kind == CutPlan::Kind::SectionEnd || start + window >= m_file.size() ||
                 window >= m_options.maxElementBytes)
                 break;
             window *= 2;
         }
+        if (!found && plan.kind == CutPlan::Kind::SectionEnd)
+            return cut(s, start, CutPlan{CutPlan::Kind::Before, start + (plan.at - start) / 2});
         if (!found && plan.kind == CutPlan::Kind::Before)
             return cut(s, start, CutPlan{CutPlan::Kind::After, start});
         if (!found) {

@@ -16,7 +16,7 @@ namespace studio::coco_detail {
 
 struct FastParseOptions {
     int threads = 1;                                    // parsing threads (>= 1)
-    std::size_t batchBytes = std::size_t(8) << 20;      // target size of one batch of elements
+    std::size_t batchBytes = std::size_t(1) << 20;      // target size of one batch of elements
     std::size_t maxElementBytes = std::size_t(64) << 20;  // one element (or skipped value) larger: give up
 };
 

@@ -97,6 +97,22 @@ std::optional<ElementCut> lastCut(const char* bytes, std::size_t n) {
     return std::nullopt;
 }
 
+std::optional<ElementCut> firstSectionEnd(const char* bytes, std::size_t n) {
+    for (std::size_t k = 0; k < n;) {
+        const void* hit = std::memchr(bytes + k, ']', n - k);
+        if (!hit)
+            return std::nullopt;
+        k = static_cast<std::size_t>(static_cast<const char*>(hit) - bytes);
+        std::size_t j = k;
+        while (j > 0 && isSpace(bytes[j - 1]))
+            --j;
+        if (j > 0 && bytes[j - 1] == '}')
+            return ElementCut{j - 1, k, true};
+        ++k;
+    }
+    return std::nullopt;
+}
+
 std::optional<ElementCut> firstCut(const char* bytes, std::size_t n, std::size_t from) {
     for (std::size_t i = from; i < n;) {
         const void* hit = std::memchr(bytes + i, '}', n - i);

@@ -37,6 +37,8 @@ struct ElementCut {
 };
 /// The candidate with the largest `close` whose pattern lies entirely in bytes[0, n).
 std::optional<ElementCut> lastCut(const char* bytes, std::size_t n);
+/// The first candidate followed by "]" (a section's end in a plain file).
+std::optional<ElementCut> firstSectionEnd(const char* bytes, std::size_t n);
 /// The candidate with the smallest `close` >= from whose pattern lies entirely in bytes[0, n).
 std::optional<ElementCut> firstCut(const char* bytes, std::size_t n, std::size_t from);
 

@@ -19,7 +19,7 @@ struct ParseOptions {
                                     << 20;  // parsed in parts of at least this size
     std::size_t bufferBytes = std::size_t(1) << 20;
     bool fastPath = true;  // try the simdjson fast path first (coco_fast_parser.h)
-    std::size_t fastBatchBytes = std::size_t(8) << 20;  // its batch size (tests use small ones)
+    std::size_t fastBatchBytes = std::size_t(1) << 20;  // its batch size (tests use small ones)
 };
 
 struct ParseResult {
