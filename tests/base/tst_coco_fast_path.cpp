@@ -287,6 +287,31 @@ class TstCocoFastPath : public QObject {
         QVERIFY(usedFast > 0);
     }
 
+    void largeSkippedArraysAreValidatedInBatches() {
+        std::string licenses = "\"licenses\": [";
+        for (int i = 0; i < 3000; ++i)
+            licenses += std::string(i ? ", " : "") + "{\"id\": " + std::to_string(i) +
+                        ", \"name\": \"a, b},{c\", \"tags\": [{\"x\": 1}, {\"y\": [2, 3]}]}";
+        licenses += "], \"videos\": [1, \"two\", {\"three\": 3}]";
+        std::string text = cocoJson(60, 4, false);
+        const auto at = text.find("\"licenses\": []");
+        QVERIFY(at != std::string::npos);
+        text.replace(at, std::strlen("\"licenses\": []"), licenses);
+        const std::string p = path("licenses.json");
+        writeText(p, text);
+        ParseResult ref = reference(p);
+        ParseResult fast;
+        FastParseStats stats;
+        QVERIFY2(fastOnly(p, 2, 4096, &fast, &stats), stats.gaveUp.c_str());
+        QVERIFY(stats.batches > 30);
+        compareParse(fast, ref);
+        // A syntax error deep inside the skipped array: the fast path gives up, same problems.
+        text.replace(text.find("\"y\": [2, 3]", text.size() / 3), 12, "\"y\": [2,, 3]");
+        writeText(p, text);
+        QVERIFY(!fastOnly(p, 2, 4096, &fast, &stats));
+        compareLoads(p);
+    }
+
     void filesWithProblemsFallBackWithTheSameProblems() {
         const std::string good =
             R"({"images": [{"id": 1, "file_name": "a.png", "width": 10, "height": 20}, {"id": 2, "file_name": "b.png", "width": 10, "height": 20}],

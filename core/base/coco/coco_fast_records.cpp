@@ -197,6 +197,8 @@ bool readCategory(object o, ParseOutput* out) {
 }  // namespace
 
 bool appendPlainRecords(Section section, simdjson::dom::array batch, ParseOutput* out) {
+    if (section == Section::Other)
+        return true;  // validated by the parse, nothing kept (the SAX path counts nothing either)
     for (const element e : batch) {
         object o;
         if (e.get_object().get(o) != simdjson::SUCCESS)

@@ -15,7 +15,8 @@
 namespace studio::coco_detail {
 
 /// Appends the elements of `batch` (elements of the `section` array, in file order) to `out`;
-/// false (with `out` partly filled) as soon as one element is not plain. Any thread.
+/// false (with `out` partly filled) as soon as one element is not plain. Section::Other (an array
+/// the loader skips, such as "licenses"): keeps nothing, true. Any thread.
 bool appendPlainRecords(Section section, simdjson::dom::array batch, ParseOutput* out);
 
 }  // namespace studio::coco_detail

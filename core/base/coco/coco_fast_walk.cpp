@@ -229,8 +229,19 @@ bool TopLevelWalker::walk(const SectionReader& readSection) {
             skipWhitespace();
             const Section s = classifyKey(key);
             if (s == Section::Other) {
-                if (!skipValue())
-                    return false;
+                // A large array of objects ("licenses", or anything else) is validated in batches
+                // like the sections; other values by parsing their shortest complete prefix.
+                const std::uint64_t valueStart = m_pos;
+                std::uint64_t after = 0;
+                if (get() == '[' && (skipWhitespace(), peek() == '{')) {
+                    if (!readSection(s, m_pos, &after))
+                        return false;
+                    m_pos = after;
+                } else {
+                    m_pos = valueStart;
+                    if (!skipValue())
+                        return false;
+                }
             } else {
                 if (m_seen[static_cast<int>(s)])
                     return giveUp("\"" + key + "\" appears twice");
