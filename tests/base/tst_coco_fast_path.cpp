@@ -39,9 +39,9 @@ std::string cocoJson(int images, unsigned seed, bool tricky) {
             for (int k = 0; k < n; ++k, ++id) {
                 o << (id > 1 ? (rng() % 3 ? ", " : " ,\n\t") : "") << "{";
                 const double x = (rng() % 100000) / 97.0, w = 1 + (rng() % 5000) / 7.0;
-                std::vector<std::string> fields = {
-                    "\"id\": " + std::to_string(id), "\"image_id\": " + std::to_string(i * 3 + 7),
-                    "\"category_id\": " + std::to_string(1 + rng() % 3)};
+                std::vector<std::string> fields = {"\"id\": " + std::to_string(id),
+                                                   "\"image_id\": " + std::to_string(i * 3 + 7),
+                                                   "\"category_id\": " + std::to_string(1 + rng() % 3)};
                 std::ostringstream bbox;
                 bbox.precision(17);
                 bbox << "\"bbox\": [" << x << ", " << (rng() % 2000) << ", " << w << ", 12.5]";
@@ -51,8 +51,7 @@ std::string cocoJson(int images, unsigned seed, bool tricky) {
                 area << "\"area\": " << w * 12.5;
                 fields.push_back(area.str());
                 if (rng() % 4)
-                    fields.push_back(std::string("\"iscrowd\": ") +
-                                     (rng() % 2 ? (rng() % 2 ? "true" : "false") : "0"));
+                    fields.push_back(std::string("\"iscrowd\": ") + (rng() % 2 ? (rng() % 2 ? "true" : "false") : "0"));
                 fields.push_back("\"segmentation\": [[1, 2, 3, 4]]");
                 if (tricky) {
                     fields.push_back(
@@ -79,7 +78,8 @@ std::string cocoJson(int images, unsigned seed, bool tricky) {
         for (int i = 0; i < images; ++i) {
             o << (i ? ", " : "") << "{\"id\": " << (i * 3 + 7) << ", \"file_name\": \"";
             if (tricky && i % 3 == 0)
-                o << "p},{" << i << "}]\\\"q\\u00e9\\ud83d\\ude00\\\\" << "\xC3\xA9.png\"";
+                o << "p},{" << i << "}]\\\"q\\u00e9\\ud83d\\ude00\\\\"
+                  << "\xC3\xA9.png\"";
             else
                 o << "page_" << i << ".png\"";
             o << ", \"height\": " << 1400 + i << ", \"width\": " << (tricky && i % 5 == 0 ? "1000.0" : "1000")
@@ -147,8 +147,8 @@ void compareParse(ParseResult& fast, ParseResult& ref) {
     for (std::size_t i = 0; i < rb.size(); ++i) {
         const CocoBox &a = fb[i].box, &b = rb[i].box;
         QCOMPARE(fb[i].imageId, rb[i].imageId);
-        QVERIFY(sameBits(a.x, b.x) && sameBits(a.y, b.y) && sameBits(a.w, b.w) &&
-                sameBits(a.h, b.h) && sameBits(a.area, b.area));
+        QVERIFY(sameBits(a.x, b.x) && sameBits(a.y, b.y) && sameBits(a.w, b.w) && sameBits(a.h, b.h) &&
+                sameBits(a.area, b.area));
         QCOMPARE(a.categoryId, b.categoryId);
         QCOMPARE(a.iscrowd, b.iscrowd);
         QCOMPARE(a.annotationId, b.annotationId);
@@ -170,8 +170,7 @@ ParseResult reference(const std::string& p) {
 }
 
 /// The fast path alone (no fallback), with small batches so the file is cut many times.
-bool fastOnly(const std::string& p, int threads, std::size_t batch, ParseResult* r,
-              FastParseStats* stats) {
+bool fastOnly(const std::string& p, int threads, std::size_t batch, ParseResult* r, FastParseStats* stats) {
     FastParseOptions fo;
     fo.threads = threads;
     fo.batchBytes = batch;
@@ -206,9 +205,7 @@ void compareLoads(const std::string& p) {
 class TstCocoFastPath : public QObject {
     Q_OBJECT
     QTemporaryDir m_dir;
-    std::string path(const std::string& n) {
-        return m_dir.filePath(QString::fromStdString(n)).toStdString();
-    }
+    std::string path(const std::string& n) { return m_dir.filePath(QString::fromStdString(n)).toStdString(); }
 
   private slots:
     void initTestCase() {
@@ -277,8 +274,7 @@ class TstCocoFastPath : public QObject {
                     ++usedFast;
                     compareParse(fast, ref);
                 } else
-                    QVERIFY2(!ref.output.issues.listed().empty() ||
-                                 ref.end.kind != ParseEnd::Kind::Complete,
+                    QVERIFY2(!ref.output.issues.listed().empty() || ref.end.kind != ParseEnd::Kind::Complete,
                              ("fast path gave up on a clean file: " + stats.gaveUp).c_str());
                 compareLoads(p);
             }
@@ -319,27 +315,27 @@ class TstCocoFastPath : public QObject {
  "categories": [{"id": 1, "name": "A", "supercategory": "none"}]})";
         QVERIFY(good.find("\"area\": 12, \"iscrowd\": 0") != std::string::npos);
         const std::vector<std::pair<std::string, std::string>> edits = {
-            {"\"area\": 12, \"iscrowd\": 0", "\"iscrowd\": 0"},              // missing area
-            {"\"id\": 2, \"file_name\"", "\"id\": \"2\", \"file_name\""},   // string id
-            {"[1, 2, 3, 4], \"area\": 12}", "[1, 2, 3], \"area\": 12}"},      // 3 numbers
-            {"\"iscrowd\": 0", "\"iscrowd\": \"no\""},                       // wrong type
-            {"\"iscrowd\": 0", "\"iscrowd\": 0, \"id\": 9"},                 // repeated key
-            {"\"iscrowd\": 0", "\"iscrowd\": tru"},                          // syntax error
-            {"\"iscrowd\": 0}", "\"iscrowd\": 0},"},                         // trailing comma
+            {"\"area\": 12, \"iscrowd\": 0", "\"iscrowd\": 0"},            // missing area
+            {"\"id\": 2, \"file_name\"", "\"id\": \"2\", \"file_name\""},  // string id
+            {"[1, 2, 3, 4], \"area\": 12}", "[1, 2, 3], \"area\": 12}"},   // 3 numbers
+            {"\"iscrowd\": 0", "\"iscrowd\": \"no\""},                     // wrong type
+            {"\"iscrowd\": 0", "\"iscrowd\": 0, \"id\": 9"},               // repeated key
+            {"\"iscrowd\": 0", "\"iscrowd\": tru"},                        // syntax error
+            {"\"iscrowd\": 0}", "\"iscrowd\": 0},"},                       // trailing comma
             {"\"width\": 10, \"height\": 20}, {\"id\": 2", "\"width\": 10}, {\"id\": 2"},
-            {"\"supercategory\": \"none\"", "\"name2\": 1"},                 // no supercategory
-            {"{\"id\": 2, \"image_id\"", "7, {\"id\": 2, \"image_id\""},     // non-object
-            {"\"a.png\"", "\"a\xff.png\""},                                  // not UTF-8
-            {"\"a.png\"", "\"a\\udc00.png\""},                               // lone surrogate
-            {"\"a.png\"", "\"a\x01.png\""},                                  // control character
-            {"\"area\": 12}", "\"area\": 1e400}"},                           // overflow
+            {"\"supercategory\": \"none\"", "\"name2\": 1"},              // no supercategory
+            {"{\"id\": 2, \"image_id\"", "7, {\"id\": 2, \"image_id\""},  // non-object
+            {"\"a.png\"", "\"a\xff.png\""},                               // not UTF-8
+            {"\"a.png\"", "\"a\\udc00.png\""},                            // lone surrogate
+            {"\"a.png\"", "\"a\x01.png\""},                               // control character
+            {"\"area\": 12}", "\"area\": 1e400}"},                        // overflow
             {"\"width\": 10, \"height\": 20}, {", "\"width\": -1, \"height\": 20}, {"},
-            {"\"categories\"", "\"images\": [], \"categories\""},            // repeated section
+            {"\"categories\"", "\"images\": [], \"categories\""},             // repeated section
             {"\"categories\": [", "\"categories\": 5, \"x\": ["},             // not an array
-            {"{\"images\"", "\xEF\xBB\xBF{\"images\""},                      // byte order mark
-            {"\"none\"}]}", "\"none\"}]} x"},                                // trailing content
-            {"\"none\"}]}", "\"none\"}]"},                                   // truncated
-            {"{\"images\"", "[{\"images\""},                                 // top-level array
+            {"{\"images\"", "\xEF\xBB\xBF{\"images\""},                       // byte order mark
+            {"\"none\"}]}", "\"none\"}]} x"},                                 // trailing content
+            {"\"none\"}]}", "\"none\"}]"},                                    // truncated
+            {"{\"images\"", "[{\"images\""},                                  // top-level array
             {"\"categories\"", "\"info\": {\"a\": [1,,2]}, \"categories\""},  // bad skipped value
             {"\"segmentation\"", "x"},  // (no such text: the unchanged file, as a control)
         };

@@ -155,11 +155,10 @@ void appendOutput(ParseOutput& into, ParseOutput&& part) {
         into.elements[s] += part.elements[s];
 }
 
-
 class SectionReader {
   public:
-    SectionReader(const JsonFile& file, const FastParseOptions& options, BatchWorkers& workers,
-                  FastParseStats& stats, ParseOutput& out)
+    SectionReader(const JsonFile& file, const FastParseOptions& options, BatchWorkers& workers, FastParseStats& stats,
+                  ParseOutput& out)
         : m_file(file), m_options(options), m_workers(workers), m_stats(stats), m_out(out) {}
 
     /// Reads the elements of section `s` from `first` (an element's "{"); sets `*after` to the
@@ -191,8 +190,7 @@ class SectionReader {
                 ++m_stats.batches;
                 retries = 0;
                 m_window = static_cast<std::size_t>(std::min<std::uint64_t>(
-                    m_options.batchBytes,
-                    2 * std::max<std::uint64_t>(minWindow(), b->close - b->start + 1)));
+                    m_options.batchBytes, 2 * std::max<std::uint64_t>(minWindow(), b->close - b->start + 1)));
                 appendOutput(m_out, std::move(b->out));
                 if (b->endsSection) {
                     *after = b->next + 1;
@@ -207,9 +205,8 @@ class SectionReader {
                                   : std::string("out of memory"));
             ++m_stats.failedCuts;
             if (++retries > kMaxCutRetries)
-                return giveUp("no cut of the \"" + std::string(sectionKey(s)) +
-                              "\" array at byte " + std::to_string(b->start) +
-                              " parses (a syntax error?)");
+                return giveUp("no cut of the \"" + std::string(sectionKey(s)) + "\" array at byte " +
+                              std::to_string(b->start) + " parses (a syntax error?)");
             // First look for the section's end in the failed batch (the usual failure: the window
             // reached into the next section; in a plain file "}" + "]" only ends sections). Else
             // halve the batch (the last candidate before its middle), which steps over candidates
@@ -251,15 +248,13 @@ class SectionReader {
 
     /// Reads bytes from `start` and cuts a batch by `plan`; null when no cut can be found.
     std::shared_ptr<Batch> cut(Section s, std::uint64_t start, const CutPlan& plan) {
-        std::size_t window = plan.kind == CutPlan::Kind::Normal ? m_window
-                             : plan.kind != CutPlan::Kind::After
-                                 ? static_cast<std::size_t>(plan.at - start)
-                                 : std::size_t(64) << 10;
+        std::size_t window = plan.kind == CutPlan::Kind::Normal  ? m_window
+                             : plan.kind != CutPlan::Kind::After ? static_cast<std::size_t>(plan.at - start)
+                                                                 : std::size_t(64) << 10;
         std::optional<ElementCut> found;
         std::unique_ptr<char[]> text;
         while (true) {
-            window = static_cast<std::size_t>(
-                std::min<std::uint64_t>(window, m_file.size() - start));
+            window = static_cast<std::size_t>(std::min<std::uint64_t>(window, m_file.size() - start));
             text.reset(new char[window + 2 + simdjson::SIMDJSON_PADDING]);
             text[0] = '[';
             if (!m_file.read(start, text.get() + 1, window)) {
@@ -274,9 +269,8 @@ class SectionReader {
             else
                 found = lastCut(bytes, window);
             // Grow the window for an element larger than it (never past a failed cut).
-            if (found || plan.kind == CutPlan::Kind::Before ||
-                plan.kind == CutPlan::Kind::SectionEnd || start + window >= m_file.size() ||
-                window >= m_options.maxElementBytes)
+            if (found || plan.kind == CutPlan::Kind::Before || plan.kind == CutPlan::Kind::SectionEnd ||
+                start + window >= m_file.size() || window >= m_options.maxElementBytes)
                 break;
             window *= 2;
         }
@@ -285,8 +279,8 @@ class SectionReader {
         if (!found && plan.kind == CutPlan::Kind::Before)
             return cut(s, start, CutPlan{CutPlan::Kind::After, start});
         if (!found) {
-            giveUp("no end found for an element of \"" + std::string(sectionKey(s)) +
-                   "\" at byte " + std::to_string(start));
+            giveUp("no end found for an element of \"" + std::string(sectionKey(s)) + "\" at byte " +
+                   std::to_string(start));
             return nullptr;
         }
         auto b = std::make_shared<Batch>();
@@ -318,8 +312,8 @@ bool fastCocoParserAvailable() {
     return true;
 }
 
-bool parseCocoFileFast(const std::string& path, const FastParseOptions& options,
-                       ParseResult* result, FastParseStats* stats) {
+bool parseCocoFileFast(const std::string& path, const FastParseOptions& options, ParseResult* result,
+                       FastParseStats* stats) {
     JsonFile file(path);
     if (!file.ok()) {
         stats->gaveUp = "cannot open the file";
@@ -330,9 +324,8 @@ bool parseCocoFileFast(const std::string& path, const FastParseOptions& options,
     SectionReader sections(file, options, workers, *stats, result->output);
     sections.setThreads(threads);
     TopLevelWalker walker(file, options.maxElementBytes, stats);
-    if (!walker.walk([&](Section s, std::uint64_t first, std::uint64_t* after) {
-            return sections.read(s, first, after);
-        }))
+    if (!walker.walk(
+            [&](Section s, std::uint64_t first, std::uint64_t* after) { return sections.read(s, first, after); }))
         return false;
     for (int s = 0; s < kSectionCount; ++s)
         result->sawSection[s] = walker.sawSection(static_cast<Section>(s));
@@ -351,8 +344,7 @@ bool fastCocoParserAvailable() {
     return false;
 }
 
-bool parseCocoFileFast(const std::string&, const FastParseOptions&, ParseResult*,
-                       FastParseStats* stats) {
+bool parseCocoFileFast(const std::string&, const FastParseOptions&, ParseResult*, FastParseStats* stats) {
     stats->gaveUp = "built without simdjson";
     return false;
 }

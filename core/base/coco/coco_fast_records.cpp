@@ -81,9 +81,8 @@ bool readImage(object o, ParseOutput* out) {
                 return false;
         } else if (k == "width" || k == "height") {
             const int which = k == "width" ? 0 : 1;
-            if (!firstTime(&seen, which == 0 ? kWidth : kHeight) ||
-                !readInteger(kv.value, &size[which]) || size[which] < 0 ||
-                size[which] > std::numeric_limits<std::int32_t>::max())
+            if (!firstTime(&seen, which == 0 ? kWidth : kHeight) || !readInteger(kv.value, &size[which]) ||
+                size[which] < 0 || size[which] > std::numeric_limits<std::int32_t>::max())
                 return false;
         }
     }
@@ -115,15 +114,7 @@ bool readBbox(element e, double* xywh) {
 }
 
 bool readAnnotation(object o, ParseOutput* out) {
-    enum : std::uint32_t {
-        kId = 1,
-        kImage = 2,
-        kCategory = 4,
-        kBbox = 8,
-        kArea = 16,
-        kCrowd = 32,
-        kRequired = 31
-    };
+    enum : std::uint32_t { kId = 1, kImage = 2, kCategory = 4, kBbox = 8, kArea = 16, kCrowd = 32, kRequired = 31 };
     std::uint32_t seen = 0;
     std::int64_t id = 0, imageId = 0, categoryId = 0, crowd = 0;
     double bbox[4] = {0, 0, 0, 0};

@@ -126,8 +126,7 @@ std::optional<ElementCut> firstCut(const char* bytes, std::size_t n, std::size_t
     return std::nullopt;
 }
 
-TopLevelWalker::TopLevelWalker(const JsonFile& file, std::size_t maxValueBytes,
-                               FastParseStats* stats)
+TopLevelWalker::TopLevelWalker(const JsonFile& file, std::size_t maxValueBytes, FastParseStats* stats)
     : m_file(file), m_maxValueBytes(maxValueBytes), m_stats(stats) {}
 
 bool TopLevelWalker::giveUp(std::string why) {
@@ -141,8 +140,7 @@ int TopLevelWalker::peek() {
         m_buffer.clear();
         if (m_pos >= m_file.size())
             return -1;
-        const auto n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(kReadBlock, m_file.size() - m_pos));
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kReadBlock, m_file.size() - m_pos));
         m_buffer.resize(n);
         if (!m_file.read(m_pos, &m_buffer[0], n)) {
             m_buffer.clear();
@@ -205,8 +203,7 @@ bool TopLevelWalker::skipValue() {
         }
         scanned = window;
         if (start + window >= m_file.size() || window >= m_maxValueBytes)
-            return giveUp("a top-level value that does not end within " +
-                          std::to_string(window) + " bytes");
+            return giveUp("a top-level value that does not end within " + std::to_string(window) + " bytes");
         window *= 2;
     }
 }

@@ -44,9 +44,9 @@ std::optional<ElementCut> firstCut(const char* bytes, std::size_t n, std::size_t
 
 /// Walks the top-level object of a COCO file: checks the punctuation and keys itself, validates
 /// other members' values with simdjson, and hands each non-empty "images", "annotations" and
-/// "categories" array, and other arrays of objects (as Section::Other), to a callback. Gives up (false, reason in stats.gaveUp) on a byte order mark,
-/// a key with escapes, a repeated or non-array section, a first element that is not an object,
-/// trailing content, or a skipped value larger than maxValueBytes.
+/// "categories" array, and other arrays of objects (as Section::Other), to a callback. Gives up (false, reason in
+/// stats.gaveUp) on a byte order mark, a key with escapes, a repeated or non-array section, a first element that is not
+/// an object, trailing content, or a skipped value larger than maxValueBytes.
 class TopLevelWalker {
   public:
     /// Reads the elements from `first` (the first element's "{"); sets `*after` to the byte after
