@@ -34,25 +34,21 @@ int main(int argc, char** argv) {
         else if (a == "--keep" && i + 1 < argc)
             keep = argv[++i];
         else {
-            std::fprintf(
-                stderr,
-                "usage: bench_coco_load [--images N] [--boxes N] [--no-python] [--no-reference] "
-                "[--keep DIR]\n");
+            std::fprintf(stderr,
+                         "usage: bench_coco_load [--images N] [--boxes N] [--no-python] [--no-reference] "
+                         "[--keep DIR]\n");
             return 2;
         }
     }
     const fs::path dir =
-        keep.empty() ? fs::temp_directory_path() / ("bench_coco_load." + std::to_string(::getpid()))
-                     : fs::path(keep);
+        keep.empty() ? fs::temp_directory_path() / ("bench_coco_load." + std::to_string(::getpid())) : fs::path(keep);
     fs::create_directories(dir);
     const std::string json = (dir / "_annotations.coco.json").string();
 
-    const auto g = bench::runInChild(
-        [&] { return std::to_string(bench::writeSynthCoco(json, images, boxes, 42)); });
+    const auto g = bench::runInChild([&] { return std::to_string(bench::writeSynthCoco(json, images, boxes, 42)); });
     const double mb = std::strtod(g.output.c_str(), nullptr) / 1e6;
     std::printf("generated %s: %llu images, %llu boxes, %.1f MB (%.1f s)\n", json.c_str(),
-                static_cast<unsigned long long>(images), static_cast<unsigned long long>(boxes), mb,
-                g.seconds);
+                static_cast<unsigned long long>(images), static_cast<unsigned long long>(boxes), mb, g.seconds);
 
     // Each parser in its own child (peak RSS per parser), best of 2 by CPU time; the two paths are
     // interleaved so that load from other work on the machine hits both alike.
@@ -80,12 +76,12 @@ int main(int argc, char** argv) {
     }
     unsigned long long ni = 0, nb = 0, bytes = 0;
     std::sscanf(fast.output.c_str(), "%llu %llu %llu", &ni, &nb, &bytes);
-    std::printf("%llu images, %llu boxes, index %.0f MiB; best of 2 by CPU time; load average %.1f "
-                "on %u cores\n",
-                ni, nb, bytes / 1048576.0, bench::loadAverage(), std::thread::hardware_concurrency());
+    std::printf(
+        "%llu images, %llu boxes, index %.0f MiB; best of 2 by CPU time; load average %.1f "
+        "on %u cores\n",
+        ni, nb, bytes / 1048576.0, bench::loadAverage(), std::thread::hardware_concurrency());
     auto row = [](const char* name, const bench::ChildResult& r) {
-        std::printf("%-28s %7.2f s wall  %7.2f s CPU  peak RSS %6.0f MiB\n", name, r.seconds,
-                    r.cpuSeconds, r.peakMiB);
+        std::printf("%-28s %7.2f s wall  %7.2f s CPU  peak RSS %6.0f MiB\n", name, r.seconds, r.cpuSeconds, r.peakMiB);
     };
     row("CocoIndex::load (simdjson)", fast);
     if (reference.ok)
@@ -96,8 +92,7 @@ int main(int argc, char** argv) {
     const std::string python3 = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
     bench::ChildResult py;
     if (python && bench::haveCommand(python3)) {
-        py = bench::runCommand(
-            python3 + " -c 'import json, sys; json.load(open(sys.argv[1]))' '" + json + "'");
+        py = bench::runCommand(python3 + " -c 'import json, sys; json.load(open(sys.argv[1]))' '" + json + "'");
         if (py.ok)
             row("python3 json.load", py);
         else
@@ -107,26 +102,28 @@ int main(int argc, char** argv) {
         // cpu-baselines.md P4 (same machine class, unloaded: wall ~ CPU).
         py.seconds = py.cpuSeconds = 55.4;
         py.peakMiB = 4.77 * 1024;
-        std::printf("python3 baseline not run; reference (cpu-baselines.md P4): json.load 55.4 s, "
-                    "4.77 GB\n");
+        std::printf(
+            "python3 baseline not run; reference (cpu-baselines.md P4): json.load 55.4 s, "
+            "4.77 GB\n");
     }
     auto ratios = [&](const char* name, const bench::ChildResult& r) {
-        std::printf("%-10s vs python: %5.1fx faster by wall, %5.1fx by CPU (target >= 10x), "
-                    "%.2f of the memory (target <= 0.20)\n",
-                    name, py.seconds / r.seconds, py.cpuSeconds / r.cpuSeconds,
-                    r.peakMiB / py.peakMiB);
+        std::printf(
+            "%-10s vs python: %5.1fx faster by wall, %5.1fx by CPU (target >= 10x), "
+            "%.2f of the memory (target <= 0.20)\n",
+            name, py.seconds / r.seconds, py.cpuSeconds / r.cpuSeconds, r.peakMiB / py.peakMiB);
     };
     ratios("simdjson", fast);
     if (reference.ok) {
         ratios("nlohmann", reference);
-        std::printf("simdjson vs nlohmann: %.1fx by wall, %.1fx by CPU\n",
-                    reference.seconds / fast.seconds, reference.cpuSeconds / fast.cpuSeconds);
+        std::printf("simdjson vs nlohmann: %.1fx by wall, %.1fx by CPU\n", reference.seconds / fast.seconds,
+                    reference.cpuSeconds / fast.cpuSeconds);
     }
-    const bool met = py.cpuSeconds / fast.cpuSeconds >= 10 && fast.peakMiB <= 0.95 * 1024 &&
-                     fast.peakMiB / py.peakMiB <= 0.2;
-    std::printf("target (>= 10x python by CPU time, <= 0.95 GB, <= 1/5 of python's memory): %s; "
-                "goal <= 6 s wall: %s\n",
-                met ? "met" : "NOT met", fast.seconds <= 6.0 ? "met" : "NOT met");
+    const bool met =
+        py.cpuSeconds / fast.cpuSeconds >= 10 && fast.peakMiB <= 0.95 * 1024 && fast.peakMiB / py.peakMiB <= 0.2;
+    std::printf(
+        "target (>= 10x python by CPU time, <= 0.95 GB, <= 1/5 of python's memory): %s; "
+        "goal <= 6 s wall: %s\n",
+        met ? "met" : "NOT met", fast.seconds <= 6.0 ? "met" : "NOT met");
     if (keep.empty())
         fs::remove_all(dir);
     return 0;
