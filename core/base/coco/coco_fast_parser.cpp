@@ -18,7 +18,10 @@
 // (several threads), but one is only used once every batch before it parsed; after a failure, all
 // later ones are dropped and the batch is cut again. Every byte of the file is validated once: by
 // the walker (punctuation between top-level members, keys), by one successful batch, or by the
-// parse of a skipped top-level value, so the fast path accepts exactly the valid files.
+// parse of a skipped top-level value (or a batch of a skipped array), so the fast path accepts no
+// file that nlohmann rejects: simdjson is at least as strict (UTF-8, control characters, escapes and
+// surrogates, number syntax and range; tst_coco_fast_path checks each). Where it is stricter (an
+// integer beyond 64 bits) it gives up and nlohmann reads the file.
 #include "base/coco/coco_fast_parser.h"
 
 #if STUDIO_HAVE_SIMDJSON
