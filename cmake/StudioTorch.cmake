@@ -33,6 +33,7 @@ add_library(studio_torch INTERFACE)
 add_library(studio::torch ALIAS studio_torch)
 target_link_libraries(studio_torch INTERFACE ${TORCH_LIBRARIES} ${CMAKE_DL_LIBS})
 target_include_directories(studio_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+include(StudioSystemFmt)      # pip LibTorch bundles fmt 12: keep spdlog on the system fmt
 
 # Gloo headers: Debian ships them in libgloo-dev, pip LibTorch bundles them under torch/include.
 find_path(GLOO_INCLUDE_DIR gloo/context.h HINTS ${TORCH_INCLUDE_DIRS})
@@ -66,6 +67,12 @@ if(STUDIO_TORCH_CUDA)
     set(STUDIO_HAVE_NCCL ON)
     target_include_directories(studio_torch SYSTEM INTERFACE ${NCCL_INCLUDE_DIR})
     target_compile_definitions(studio_torch INTERFACE USE_C10D_NCCL=1 STUDIO_HAVE_NCCL=1)
+    # pip's nvidia-nccl ships libnccl.so.2 only (no libnccl.so); linked in case ProcessGroupNCCL.hpp's inline code
+    # calls NCCL directly (--as-needed drops it otherwise).
+    find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${NCCL_INCLUDE_DIR}/../lib)
+    if(NCCL_LIBRARY)
+      target_link_libraries(studio_torch INTERFACE ${NCCL_LIBRARY})
+    endif()
   endif()
   target_compile_definitions(studio_torch INTERFACE STUDIO_TORCH_CUDA=1)
   if(STUDIO_WITH_CUDA AND CMAKE_CUDA_COMPILER OR STUDIO_WITH_CUDA AND CUDAToolkit_NVCC_EXECUTABLE)
