@@ -76,9 +76,9 @@ if(STUDIO_TORCH_CUDA)
     target_compile_definitions(studio_torch INTERFACE USE_C10D_NCCL=1 STUDIO_HAVE_NCCL=1)
     # pip's nvidia-nccl ships libnccl.so.2 only (no libnccl.so); linked in case ProcessGroupNCCL.hpp's inline code
     # calls NCCL directly (--as-needed drops it otherwise).
-    find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${NCCL_INCLUDE_DIR}/../lib)
-    if(NCCL_LIBRARY)
-      target_link_libraries(studio_torch INTERFACE ${NCCL_LIBRARY})
+    find_library(STUDIO_NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${NCCL_INCLUDE_DIR}/../lib)
+    if(STUDIO_NCCL_LIBRARY)
+      target_link_libraries(studio_torch INTERFACE ${STUDIO_NCCL_LIBRARY})
     endif()
   endif()
   target_compile_definitions(studio_torch INTERFACE STUDIO_TORCH_CUDA=1)
