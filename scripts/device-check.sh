@@ -67,9 +67,14 @@ rc=$?
 grep -E "^-- studio:" "$OUT/configure.log" | tee -a "$OUT/summary.txt" >&2
 [ $rc -ne 0 ] && { log "configure FAILED (rc=$rc), see configure.log"; tail -40 "$OUT/configure.log"; exit 1; }
 log "build"
-cmake --build "$BUILD" -j "$JOBS" > "$OUT/build.log" 2>&1
+# -k 0: keep going past a failed file, so one device call shows every compile error (the first 2.x build).
+cmake --build "$BUILD" -j "$JOBS" -- -k 0 > "$OUT/build.log" 2>&1
 rc=$?
-[ $rc -ne 0 ] && { log "build FAILED (rc=$rc)"; grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+if [ $rc -ne 0 ]; then
+  log "build FAILED (rc=$rc): $(grep -c '^FAILED: ' "$OUT/build.log") targets; first errors (all in build.log):"
+  grep -E "^FAILED: |error:|undefined reference" "$OUT/build.log" | head -60 | tee -a "$OUT/summary.txt"
+  exit 1
+fi
 "$BUILD/app/train/rfdetr-train" --version | tee -a "$OUT/summary.txt"
 
 log "GPU tests"
