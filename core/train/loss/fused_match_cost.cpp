@@ -25,13 +25,17 @@ typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
 typedef float V8fMem __attribute__((vector_size(32), aligned(4), may_alias));
 typedef double V8d __attribute__((vector_size(64)));
-typedef double V8dMem __attribute__((vector_size(64), aligned(8), may_alias));
+typedef double V4d __attribute__((vector_size(32)));
+typedef double V4dMem __attribute__((vector_size(32), aligned(8), may_alias));
 
 STUDIO_INLINE V8f load(const float* p) {
     return *reinterpret_cast<const V8fMem*>(p);
 }
+// One 8-lane conversion stored as two halves: a 64-byte store would go through memory on AVX2.
 STUDIO_INLINE void storeAsDouble(double* p, const V8f& x) {
-    *reinterpret_cast<V8dMem*>(p) = __builtin_convertvector(x, V8d);
+    const V8d d = __builtin_convertvector(x, V8d);
+    *reinterpret_cast<V4dMem*>(p) = __builtin_shufflevector(d, d, 0, 1, 2, 3);
+    *reinterpret_cast<V4dMem*>(p + 4) = __builtin_shufflevector(d, d, 4, 5, 6, 7);
 }
 STUDIO_INLINE void store(float* p, const V8f& x) {
     *reinterpret_cast<V8fMem*>(p) = x;
@@ -135,7 +139,7 @@ int padded(int n) {
 STUDIO_SIMD_CLONES
 void fusedCostKernel(const float* logits, const float* boxes, int rows, int numClasses,
                      const FusedTargets& tg, const MatchCostWeights& w, double* out,
-                     std::ptrdiff_t outStride, FusedScratch& s) {
+                     std::ptrdiff_t outStride, FusedScratch& s, LsapRowMin* rowMins) {
     const int pad = padded(rows);
     const int nc = static_cast<int>(tg.classes.size());
     const float alpha = static_cast<float>(w.focalAlpha), gamma = static_cast<float>(w.focalGamma);
@@ -187,6 +191,12 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
         const float tx0 = tg.x0[t], ty0 = tg.y0[t], tx1 = tg.x1[t], ty1 = tg.y1[t];
         const float tarea = tg.area[t];
         double* o = out + t * outStride;
+        // Row minimum over the real predictions (padding lanes read +inf): per lane the lowest
+        // value, its column and how many columns reach it; `finite` clears on inf / NaN.
+        const V8i iota = {0, 1, 2, 3, 4, 5, 6, 7};
+        const V8i rowsV = V8i{} + rows;
+        V8f low = splat(__builtin_inff());
+        V8i lowAt = V8i{} - 1, lowCount = V8i{}, finite = V8i{} - 1;
         for (int q = 0; q < pad; q += kLanes) {
             const V8f l1 =
                 ((vabs(load(cx + q) - tcx) + vabs(load(cy + q) - tcy)) + vabs(load(bw + q) - tw)) +
@@ -201,7 +211,34 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
             const V8f eh = vmax(vmax(b1, splat(ty1)) - vmin(b0, splat(ty0)), splat(0.0f));
             const V8f encl = ew * eh;
             const V8f giou = iou - (encl - uni) / encl;
-            storeAsDouble(o + q, (wb * l1 + wc * load(cls + q)) + wg * -giou);
+            const V8f c = (wb * l1 + wc * load(cls + q)) + wg * -giou;
+            storeAsDouble(o + q, c);
+            if (rowMins) {
+                const V8i col = iota + q;
+                const V8f x = col < rowsV ? c : splat(__builtin_inff());
+                finite &= vabs(c) <= splat(__FLT_MAX__);
+                const V8i lt = x < low, eq = x == low;
+                low = lt ? x : low;
+                lowAt = lt ? col : lowAt;
+                lowCount = lt ? V8i{} + 1 : lowCount - eq;
+            }
+        }
+        if (rowMins) {
+            float best = low[0];
+            bool allFinite = true;
+            for (int k = 0; k < kLanes; ++k) {
+                best = low[k] < best ? low[k] : best;
+                allFinite = allFinite && finite[k] != 0;
+            }
+            int count = 0, column = -1;
+            for (int k = 0; k < kLanes; ++k) {
+                if (low[k] == best) {
+                    count += lowCount[k];
+                    column = lowAt[k];
+                }
+            }
+            rowMins[t].value = best;
+            rowMins[t].column = allFinite && count == 1 ? column : -1;
         }
     }
 }
@@ -237,12 +274,12 @@ int fusedRowStride(int rows) {
 
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
-                    std::ptrdiff_t outStride, FusedScratch& scratch) {
+                    std::ptrdiff_t outStride, FusedScratch& scratch, LsapRowMin* rowMins) {
     if (outStride < padded(rows))
         throw std::invalid_argument("fusedCostBlock: output row stride " +
                                     std::to_string(outStride) + " is below fusedRowStride(" +
                                     std::to_string(rows) + ")");
-    fusedCostKernel(logits, boxes, rows, numClasses, targets, w, out, outStride, scratch);
+    fusedCostKernel(logits, boxes, rows, numClasses, targets, w, out, outStride, scratch, rowMins);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "train/loss/lsap.h"
 #include "train/loss/match_cost.h"
 
 namespace studio::train {
@@ -39,10 +40,13 @@ int fusedRowStride(int rows);
 /// predictions (logits rows x numClasses, boxes rows x 4 cxcywh, float32 row-major) against one
 /// image's targets, computed in float32 and stored as double (the solver's arithmetic type, exact).
 /// outStride >= fusedRowStride(rows); entries past `rows` in a row are padding. Labels must be in
-/// [0, numClasses). Thread-safe for distinct out/scratch buffers.
+/// [0, numClasses). When rowMins is given (targets.count entries), it receives each target row's
+/// unique finite minimum for LsapSolver::solvePrepared (column -1 where the row has a non-finite
+/// entry or a tied minimum). Thread-safe for distinct out/scratch buffers.
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
-                    std::ptrdiff_t outStride, FusedScratch& scratch);
+                    std::ptrdiff_t outStride, FusedScratch& scratch,
+                    LsapRowMin* rowMins = nullptr);
 
 /// The focal-style class cost of `count` logits (float32), element-wise as focalClassCost computes
 /// it.

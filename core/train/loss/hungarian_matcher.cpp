@@ -30,6 +30,7 @@ struct MatcherScratch {
     std::vector<double> transposed;  // queries x targets, when an image has >= Q targets
     FusedScratch fused;
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (query, target) by query
+    std::vector<LsapRowMin> rowMins;  // per target row of a fused block: the solver's shortcut
 };
 }  // namespace detail
 
@@ -232,9 +233,12 @@ std::vector<MatchIndices> HungarianMatcher::match(
             const float* boxes = hostBoxes[p.output].data_ptr<float>() + row0 * 4;
             if (n < q) {
                 double* work = s.solver.prepare(n, q);
+                s.rowMins.resize(n);
+                LsapRowMin* rowMins = m_options.rowMinShortcut ? s.rowMins.data() : nullptr;
                 fusedCostBlock(logits, boxes, q, k, fusedTargets[p.image], m_options.weights, work,
-                               LsapSolver::workStride(q), s.fused);
-                finite = pairsFromTargetRows(s, s.solver.solvePrepared(s.result), queryOffset);
+                               LsapSolver::workStride(q), s.fused, rowMins);
+                finite = pairsFromTargetRows(s, s.solver.solvePrepared(s.result, rowMins),
+                                             queryOffset);
             } else {
                 const int stride = fusedRowStride(q);
                 s.block.resize(static_cast<std::size_t>(n) * stride);
