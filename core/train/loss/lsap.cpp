@@ -259,9 +259,10 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
     for (int i = curRow;;) {
         m_visitedRows.push_back(i);
         m_stepMin.push_back(minVal);
-        // First step from a row whose unique, finite minimum lies in a free column with v == 0: the
-        // reduced costs ((0 + c) - u_i) - v_j are c_j (u_i is still 0 for a free row, v_j <= 0), so
-        // that column is the unique lowest and the sink.
+        // First step from a row whose unique, finite minimum lies in a free column: the reduced
+        // costs ((0 + c) - u_i) - v_j are c_j (u_i is still 0 for a free row; a free column was
+        // never settled except as a sink, which leaves v_j == 0) and no less elsewhere (v_j <= 0
+        // while m_shortcut holds), so that column is the unique lowest and the sink.
         if (m_shortcut && i == curRow) {
             const LsapRowMin& hint = m_rowMins[i];
             const int j = hint.column;
