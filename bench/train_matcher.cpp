@@ -318,6 +318,35 @@ int main(int argc, char** argv) {
             (mode == 1 ? ourTotal : plainTotal) = total;
             return threadCpuMs() - t0;
         };
+        // The cost kernel of each instruction set this CPU has (AVX-512: 16 lanes; AVX2 was the
+        // previous session's), interleaved, best of 5.
+        std::vector<std::pair<std::string, double>> isaMs;
+        std::vector<double> isaBlock(static_cast<std::size_t>(a.targets) * stride);
+        for (const char* isa : {"avx512", "avx2", "baseline"})
+            if (fusedCostBlockOn(isa, logits[0].data_ptr<float>(), boxes[0].data_ptr<float>(),
+                                 a.queries, a.classes, fusedTargets[0], {}, isaBlock.data(), stride,
+                                 scratch))
+                isaMs.emplace_back(isa, 1e300);
+        for (int pass = 0; pass < 5; ++pass) {
+            for (auto& [isa, best] : isaMs) {
+                const double t0 = threadCpuMs();
+                for (int o = 0; o < a.outputs; ++o)
+                    for (int b = 0; b < a.batch; ++b)
+                        for (int g = 0; g < a.groups; ++g) {
+                            const std::int64_t row0 = (std::int64_t{b} * a.groups + g) * a.queries;
+                            fusedCostBlockOn(isa, logits[o].data_ptr<float>() + row0 * a.classes,
+                                             boxes[o].data_ptr<float>() + row0 * 4, a.queries,
+                                             a.classes, fusedTargets[b], {}, isaBlock.data(),
+                                             stride, scratch, rowMins.data());
+                        }
+                best = std::min(best, threadCpuMs() - t0);
+            }
+        }
+        std::printf("  fused cost kernel per instruction set (one thread, CPU time, best of 5):");
+        for (const auto& [isa, best] : isaMs)
+            std::printf(" %s %.2f ms%s", isa.c_str(), best,
+                        isa == fusedKernelIsa() ? " (used)" : "");
+        std::printf("\n");
         double withMs = 1e300, withoutMs = 1e300;
         forEachProblem(3);  // fills the scipy blocks
         for (int pass = 0; pass < 5; ++pass) {

@@ -4,9 +4,10 @@
 // CPU kernels need ~1 s for the 6M-entry cost of a batch-16 Medium step; this needs a few ms). Same
 // formula and float32 op order as the reference; exp and log1p are polynomial approximations
 // (within 2 ulp), so a cost can differ from ATen's in the last bits. Vectorised with GCC/Clang
-// vector extensions (AVX2 where the CPU has it). No Torch.
+// vector extensions: 16 lanes where the CPU has AVX-512, 8 with AVX2 or the baseline ISA. No Torch.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "train/loss/lsap.h"
@@ -47,6 +48,17 @@ void fusedCostBlock(const float* logits, const float* boxes, int rows, int numCl
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
                     std::ptrdiff_t outStride, FusedScratch& scratch,
                     LsapRowMin* rowMins = nullptr);
+
+/// fusedCostBlock with the kernel of one instruction set ("avx512": 16 lanes, "avx2" or "baseline":
+/// 8), for tests and benchmarks; returns false (writing nothing) when this CPU lacks it. All kernels
+/// give bit-identical results.
+bool fusedCostBlockOn(const std::string& isa, const float* logits, const float* boxes, int rows,
+                      int numClasses, const FusedTargets& targets, const MatchCostWeights& w,
+                      double* out, std::ptrdiff_t outStride, FusedScratch& scratch,
+                      LsapRowMin* rowMins = nullptr);
+
+/// The instruction set fusedCostBlock uses on this CPU: "avx512", "avx2" or "baseline".
+const char* fusedKernelIsa();
 
 /// The focal-style class cost of `count` logits (float32), element-wise as focalClassCost computes
 /// it.
