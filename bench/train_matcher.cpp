@@ -1,8 +1,11 @@
 // bench_matcher: Hungarian matching of one RF-DETR Medium training step (batch 16 x 13 groups x 5
-// output sets x 300 queries, 20 targets per image, 4 logits = 1040 assignment problems), the
-// batched path against the sequential reference path measured in the same run, and scipy's
-// linear_sum_assignment looping over the same cost blocks (python3 subprocess, when python3 has
-// scipy).
+// output sets x 300 queries, 20 targets per image, 4 logits = 1040 assignment problems). Prints, in
+// one run: the batched path (fused cost kernel handing row minima to the LSAP, parallel solves) on
+// the pool and on one thread; the previous batched path (no row-minimum shortcut), interleaved with
+// it; the cost kernel per instruction set and the cost / LSAP split on one thread (thread CPU
+// time); the sequential reference path; scipy's linear_sum_assignment looping over the same cost
+// blocks (python3 subprocess, when python3 has scipy); and the target line. Wall times
+// suffer from other processes on a shared machine: the CPU times are the steadier figure.
 //   bench_matcher [--device cpu|cuda] [--path auto|fused|tensor] [--threads N] [--repeats N]
 //                 [--scenario clustered|random]
 //                 [--batch 16] [--groups 13] [--queries 300] [--targets 20] [--classes 4]
