@@ -10,6 +10,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -25,6 +26,8 @@
 #include "ui/config/run_config_model.h"
 #include "ui/log/log_model.h"
 #include "ui/main/main_window.h"
+#include "ui/health/health_view.h"
+#include "ui/plots/monitor_view.h"
 #include "ui/runs/run_list_model.h"
 #include "ui/panels/config_panel.h"
 #include "ui/panels/run_panel.h"
@@ -232,6 +235,13 @@ private slots:
         runs.setFolders({run.path()});
         runs.refreshNow();
         QTRY_COMPARE(runs.data(runs.index(0, RunListModel::EpochColumn), Qt::DisplayRole).toString(), QString("1"));
+        // --tab health (screenshots of the centre tabs).
+        QCOMPARE(w.tabNames(), (QStringList{"training", "gpus", "health", "preview", "compare"}));
+        QVERIFY(w.showTab("Health"));
+        QCOMPARE(w.monitor()->tabs()->currentWidget(), static_cast<QWidget*>(w.healthView()));
+        QVERIFY(!w.showTab("nope"));
+        QVERIFY(!w.showTab(""));
+        QVERIFY(w.showTab("train"));
         auto* summary = w.findChild<QLabel*>("progressSummary");
         QVERIFY(summary);
         QTRY_VERIFY2(summary->text().startsWith(QString::fromUtf8("Epoch 1 · step 7")), qPrintable(summary->text()));

@@ -451,6 +451,22 @@ void MainWindow::openTensorBoard() {
     if (!m_tensorBoard->start(dir, &error, lifetime)) QMessageBox::information(this, tr("TensorBoard"), error);
 }
 
+QStringList MainWindow::tabNames() const {
+    QStringList names;
+    for (int i = 0; i < m_monitor->tabs()->count(); ++i) names << m_monitor->tabs()->tabText(i).remove(QLatin1Char('&')).toLower();
+    return names;
+}
+
+bool MainWindow::showTab(const QString& name) {
+    const QStringList names = tabNames();
+    for (int i = 0; i < names.size(); ++i) {
+        if (name.isEmpty() || !names[i].startsWith(name.toLower())) continue;
+        m_monitor->tabs()->setCurrentIndex(i);
+        return true;
+    }
+    return false;
+}
+
 void MainWindow::onStateChanged(RunState state) {
     QString text = tr("Run: %1").arg(QString::fromUtf8(nameOf(state)));
     if (!m_controller->runDir().isEmpty()) text += QStringLiteral(" · ") + m_controller->runDir();
