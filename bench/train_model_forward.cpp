@@ -18,6 +18,7 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include "base/runtime/cpu_runtime_env.h"
 #include "train/model/autocast_guard.h"
 #include "train/model/predictor.h"
 #include "train/model/rfdetr.h"
@@ -128,6 +129,7 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     Options o = parse(argc, argv);
     const c10::Device device = resolveDevice(o.device);

@@ -4,6 +4,7 @@
 // per-tensor baseline measured in the same run (LibTorch's own torch::optim::AdamW for the optimiser).
 // Usage: bench_optimizer [steps=10] [cuda]
 #include <ATen/ATen.h>
+#include <torch/cuda.h>
 #include <torch/optim/adamw.h>
 
 #include <chrono>
@@ -26,7 +27,7 @@ using namespace studio::train;
 namespace {
 double timeIt(int steps, const std::function<void()>& fn, bool cuda) {
     fn();  // warm-up
-    if (cuda) at::globalContext().lazyInitCUDA();
+    if (cuda) torch::cuda::synchronize();  // the warm-up's kernels finish before the clock starts
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i) fn();
     if (cuda) at::zeros({1}, at::kCUDA).item<float>();  // wait for the device

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/runtime/cpu_runtime_env.h"
 #include "base/config/run_config.h"
 #include "train/engine/step_parts.h"
 #include "train/loss/set_criterion.h"
@@ -181,6 +182,7 @@ void printRow(const char* size, const char* path, int res, int batch, const Resu
 }  // namespace
 
 int main(int argc, char** argv) {
+    studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     Options o = parse(argc, argv);
     const c10::Device device = resolveDevice(o.device);

@@ -23,6 +23,10 @@ if(STUDIO_SANITIZE)
 endif()
 
 # studio_target_defaults(target): warnings and include roots for the project's own targets.
+# With a LibTorch that bundles fmt (StudioSystemFmt.cmake), spdlog must still see the system fmt.
 function(studio_target_defaults target)
   target_compile_options(${target} PRIVATE ${STUDIO_WARNINGS})
+  if(STUDIO_SYSTEM_FMT_INCLUDE)
+    target_include_directories(${target} BEFORE PRIVATE ${STUDIO_SYSTEM_FMT_INCLUDE})
+  endif()
 endfunction()

@@ -45,9 +45,17 @@ export CUDA_HOME CUDACXX="$NVCC" NVCC_APPEND_FLAGS="${NVCC_APPEND_FLAGS:-} -allo
 export LD_LIBRARY_PATH="$TORCH_LIB:$NV_LIBDIRS:${LD_LIBRARY_PATH:-}"
 log "torch $TORCH_VERSION at $TORCH_PREFIX; nvcc=$NVCC; nccl=$NCCL_INC; $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 
-# stb is not installed there: carried in .device/stb (apt-get download libstb-dev && dpkg -x ... .device/stb).
+# stb is not installed there: scripts/device-prepare.sh unpacks it into .device/stb here, and the device call
+# carries it (run with carry [".device"]). Checked now: a failed configure wastes the GPU session.
 EXTRA=()
-[ -d "$here/.device/stb/usr/include/stb" ] && EXTRA+=(-DSTB_INCLUDE_DIR="$here/.device/stb/usr/include/stb")
+if [ -f "$here/.device/stb/usr/include/stb/stb_image_resize.h" ]; then
+  EXTRA+=(-DSTB_INCLUDE_DIR="$here/.device/stb/usr/include/stb")
+elif [ ! -f /usr/include/stb/stb_image_resize.h ]; then
+  log "stb headers missing: run scripts/device-prepare.sh on the build machine and pass carry [\".device\"] to the device call"
+  exit 1
+fi
+# Torch's CMake otherwise probes the GPU for its arch list; H100 and H200 are both sm_90 (CMAKE_CUDA_ARCHITECTURES).
+export TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}
 
 BUILD=${BUILD:-$here/build-gpu}
 log "configure ($BUILD)"
@@ -56,12 +64,17 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTUDIO_BUILD_GUI=OF
   -DCUDAToolkit_ROOT="$CUDA_HOME" -DNCCL_INCLUDE_DIR="$NCCL_INC" -DSTUDIO_EXTRA_LIB_DIRS="$TORCH_LIB:$NV_LIBDIRS" \
   -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -Wno-dev "${EXTRA[@]}" > "$OUT/configure.log" 2>&1
 rc=$?
-tail -5 "$OUT/configure.log" >&2
+grep -E "^-- studio:" "$OUT/configure.log" | tee -a "$OUT/summary.txt" >&2
 [ $rc -ne 0 ] && { log "configure FAILED (rc=$rc), see configure.log"; tail -40 "$OUT/configure.log"; exit 1; }
 log "build"
-cmake --build "$BUILD" -j "$JOBS" > "$OUT/build.log" 2>&1
+# -k 0: keep going past a failed file, so one device call shows every compile error (the first 2.x build).
+cmake --build "$BUILD" -j "$JOBS" -- -k 0 > "$OUT/build.log" 2>&1
 rc=$?
-[ $rc -ne 0 ] && { log "build FAILED (rc=$rc)"; grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+if [ $rc -ne 0 ]; then
+  log "build FAILED (rc=$rc): $(grep -c '^FAILED: ' "$OUT/build.log") targets; first errors (all in build.log):"
+  grep -E "^FAILED: |error:|undefined reference" "$OUT/build.log" | head -60 | tee -a "$OUT/summary.txt"
+  exit 1
+fi
 "$BUILD/app/train/rfdetr-train" --version | tee -a "$OUT/summary.txt"
 
 log "GPU tests"
@@ -71,12 +84,15 @@ grep -E "Test +#|tests passed|FAILED" "$OUT/gpu-tests.log" | tee -a "$OUT/summar
 [ $rc -ne 0 ] && tail -60 "$OUT/gpu-tests.log"
 
 if [ $QUICK -eq 0 ]; then
-  for b in "$BUILD"/bench/bench_*; do
-    [ -x "$b" ] || continue
-    name=$(basename "$b")
-    [ "$name" = bench_step ] && continue  # below, with its own table
-    log "benchmark $name"
-    timeout "${BENCH_TIMEOUT:-180}" "$b" --device cuda > "$OUT/$name.txt" 2>&1
+  # The benchmarks that use the GPU, each with its own arguments (the others are CPU-only: coco, hub, pipeline, dist).
+  for spec in "bench_ms_deform_attn --device cuda" "bench_model_forward --device cuda" "bench_matcher --device cuda" \
+              "bench_optimizer 10 cuda"; do
+    read -r name args <<< "$spec"
+    [ -x "$BUILD/bench/$name" ] || { log "benchmark $name: not built"; continue; }
+    log "benchmark $name $args"
+    # shellcheck disable=SC2086  # args is a word list
+    timeout "${BENCH_TIMEOUT:-180}" "$BUILD/bench/$name" $args > "$OUT/$name.txt" 2>&1
+    echo "rc=$?" >> "$OUT/$name.txt"
     tail -25 "$OUT/$name.txt" | tee -a "$OUT/summary.txt"
   done
   # Issue 8: the training step for small/medium/large at batch 16 (bf16), fast path vs the reference path,

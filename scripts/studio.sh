@@ -18,7 +18,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache lld git
   libtorch-dev libgloo-dev libopenblas0-pthread
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libspdlog-dev nlohmann-json3-dev
-  libturbojpeg0-dev libjpeg-dev libpng-dev libstb-dev zlib1g-dev libzstd-dev libsnappy-dev libcurl4-openssl-dev libssl-dev
+  libturbojpeg0-dev libjpeg-dev libpng-dev libstb-dev zlib1g-dev libzstd-dev libsnappy-dev libsimdjson-dev libcurl4-openssl-dev libssl-dev
   xvfb xauth libgl1-mesa-dri fonts-dejavu-core
   python3 python3-numpy python3-torch python3-scipy python3-pil
   dpkg-dev file desktop-file-utils appstream

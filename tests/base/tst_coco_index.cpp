@@ -1,6 +1,7 @@
 // CocoIndex::load: values as written, boxes grouped per image in file order, every structural
 // problem named by file and id, malformed and adversarial files, and the parallel reader equal to
-// the sequential one.
+// the sequential one (the parallel-reader tests force the nlohmann path; tst_coco_fast_path covers
+// the simdjson one).
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -343,12 +344,12 @@ class TstCocoIndex : public QObject {
         const std::string p = path("tricky.json");
         writeText(p, trickyCocoJson(1200, 7));
         std::vector<Problem> seqProblems;
-        const CocoIndex seq = CocoIndex::load(p, &seqProblems, CocoLoadOptions{1, 1});
+        const CocoIndex seq = CocoIndex::load(p, &seqProblems, CocoLoadOptions{1, 1, false});
         QVERIFY2(seqProblems.empty(), joined(seqProblems).c_str());
         QVERIFY(seq.numBoxes() > 2000);
         for (int threads : {2, 3, 8, 12}) {
             std::vector<Problem> problems;
-            const CocoIndex par = CocoIndex::load(p, &problems, CocoLoadOptions{threads, 1});
+            const CocoIndex par = CocoIndex::load(p, &problems, CocoLoadOptions{threads, 1, false});
             QVERIFY2(problems.empty(), joined(problems).c_str());
             compareIndexes(par, seq);
             // The parts really were read in parallel and adopted (not a silent sequential
@@ -356,6 +357,7 @@ class TstCocoIndex : public QObject {
             coco_detail::ParseOptions po;
             po.threads = threads;
             po.minBytesPerPart = 1;
+            po.fastPath = false;
             QVERIFY(coco_detail::parseCocoFile(p, po).partsAdopted > 0);
         }
     }
@@ -368,13 +370,13 @@ class TstCocoIndex : public QObject {
         const std::string p = path("tricky_error.json");
         writeText(p, text);
         std::vector<Problem> seq;
-        CocoIndex::load(p, &seq, CocoLoadOptions{1, 1});
+        CocoIndex::load(p, &seq, CocoLoadOptions{1, 1, false});
         QVERIFY2(
             matching(seq, {"tricky_error.json:", "malformed JSON", "invalid literal"}).size() == 1,
             joined(seq).c_str());
         for (int threads : {2, 5, 16}) {
             std::vector<Problem> par;
-            CocoIndex::load(p, &par, CocoLoadOptions{threads, 1});
+            CocoIndex::load(p, &par, CocoLoadOptions{threads, 1, false});
             QCOMPARE(joined(par), joined(seq));
         }
     }
@@ -396,8 +398,8 @@ class TstCocoIndex : public QObject {
             const std::string p = path("damaged.json");
             writeText(p, text);
             std::vector<Problem> seq, par;
-            const CocoIndex a = CocoIndex::load(p, &seq, CocoLoadOptions{1, 1});
-            const CocoIndex b = CocoIndex::load(p, &par, CocoLoadOptions{4, 1});
+            const CocoIndex a = CocoIndex::load(p, &seq, CocoLoadOptions{1, 1, false});
+            const CocoIndex b = CocoIndex::load(p, &par, CocoLoadOptions{4, 1, false});
             QCOMPARE(joined(par), joined(seq));
             compareIndexes(b, a);
         }

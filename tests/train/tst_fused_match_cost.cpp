@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "train/loss/fused_match_cost.h"
@@ -107,6 +108,77 @@ class TstFusedMatchCost : public QObject {
             fusedCostBlock(logits.data_ptr<float>(), boxes.data_ptr<float>(), rows, classes,
                            targets, {}, block.data(), rows, scratch),
             std::invalid_argument);
+    }
+
+    // Every kernel this CPU can run (AVX-512 16 lanes, AVX2 and baseline 8) writes the same bits
+    // (padding too) and the same row minima, and a row minimum is the row's unique smallest entry
+    // (column -1 on a tie or a non-finite entry). Row counts around the vector widths.
+    void kernelsAgreeBitForBitWithTheirRowMinima() {
+        at::manual_seed(11);
+        int checked = 0, unique = 0;
+        for (const int rows : {1, 7, 8, 9, 16, 17, 23, 300}) {
+            const int classes = 3, n = 6;
+            auto logits = at::randn({rows, classes}) * 3;
+            auto boxes = at::rand({rows, 4}) * 0.6 + 0.1;
+            auto tboxes = at::rand({n, 4}) * 0.5 + 0.2;
+            const auto labels = at::randint(0, classes, {n}, at::kLong);
+            if (rows > 8) {  // target 1's best predictions are 2 and 5, equal: a tied minimum
+                logits[2][labels[1].item<std::int64_t>()] = 15;
+                boxes[5] = boxes[2];
+                logits[5] = logits[2];
+                tboxes[1] = boxes[2];
+            }
+            if (rows == 17)  // a NaN prediction: no row minimum anywhere
+                boxes[rows - 1] = at::tensor({0.5f, 0.5f, std::nanf(""), 0.2f});
+            const FusedTargets targets(tboxes.data_ptr<float>(), labels.data_ptr<std::int64_t>(), n);
+            const int stride = fusedRowStride(rows);
+            std::vector<double> base;
+            std::vector<LsapRowMin> baseMins;
+            for (const char* isa : {"baseline", "avx2", "avx512"}) {
+                std::vector<double> block(static_cast<std::size_t>(n) * stride, -7.0);
+                std::vector<LsapRowMin> mins(n);
+                FusedScratch scratch;
+                if (!fusedCostBlockOn(isa, logits.data_ptr<float>(), boxes.data_ptr<float>(), rows,
+                                      classes, targets, {}, block.data(), stride, scratch,
+                                      mins.data()))
+                    continue;
+                ++checked;
+                if (base.empty()) {
+                    base = block;
+                    baseMins = mins;
+                    for (int t = 0; t < n; ++t) {
+                        const double* row = block.data() + static_cast<std::size_t>(t) * stride;
+                        int at = 0, ties = 0;
+                        bool finite = true;
+                        for (int j = 0; j < rows; ++j) {
+                            finite = finite && std::isfinite(row[j]);
+                            if (row[j] < row[at])
+                                at = j, ties = 1;
+                            else if (row[j] == row[at])
+                                ++ties;
+                        }
+                        const int want = finite && ties == 1 ? at : -1;
+                        QCOMPARE(mins[t].column, want);
+                        if (rows > 8 && t == 1)
+                            QCOMPARE(want, -1);  // the tie, or the NaN row
+                        unique += want >= 0;
+                        if (want >= 0)
+                            QCOMPARE(mins[t].value, row[at]);
+                    }
+                    continue;
+                }
+                QVERIFY2(std::memcmp(block.data(), base.data(), block.size() * sizeof(double)) == 0,
+                         (std::string(isa) + " rows " + std::to_string(rows)).c_str());
+                for (int t = 0; t < n; ++t) {
+                    QCOMPARE(mins[t].column, baseMins[t].column);
+                    if (mins[t].column >= 0)
+                        QCOMPARE(mins[t].value, baseMins[t].value);
+                }
+            }
+        }
+        QVERIFY(checked >= 8);  // the baseline kernel at least, for every row count
+        QVERIFY(unique > 20);
+        qInfo("fused kernel used here: %s", fusedKernelIsa());
     }
 };
 

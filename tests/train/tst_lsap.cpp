@@ -51,6 +51,38 @@ bool isPermutationLike(const LsapResult& r, int rows, int cols) {
     }
     return true;
 }
+
+// The row minima a producer hands to solvePrepared: each row's unique finite minimum, column -1
+// for rows with a tie at the minimum or a non-finite entry.
+std::vector<LsapRowMin> rowMinima(const std::vector<double>& c, int rows, int cols) {
+    std::vector<LsapRowMin> out(rows);
+    for (int r = 0; r < rows; ++r) {
+        const double* row = c.data() + static_cast<std::size_t>(r) * cols;
+        int at = 0, ties = 0;
+        bool finite = true;
+        for (int j = 0; j < cols; ++j) {
+            finite = finite && std::isfinite(row[j]);
+            if (row[j] < row[at])
+                at = j, ties = 1;
+            else if (row[j] == row[at])
+                ++ties;
+        }
+        out[r].value = row[at];
+        out[r].column = finite && ties == 1 ? at : -1;
+    }
+    return out;
+}
+
+// Solves the rows <= cols matrix through prepare() / solvePrepared(), with or without row minima.
+LsapStatus solvePrepared(LsapSolver& solver, const std::vector<double>& c, int rows, int cols,
+                         bool withMinima, LsapResult& r) {
+    double* work = solver.prepare(rows, cols);
+    const int stride = LsapSolver::workStride(cols);
+    for (int i = 0; i < rows; ++i)
+        std::copy_n(c.data() + static_cast<std::size_t>(i) * cols, cols, work + i * stride);
+    const auto minima = rowMinima(c, rows, cols);
+    return solver.solvePrepared(r, withMinima ? minima.data() : nullptr);
+}
 }  // namespace
 
 class TstLsap : public QObject {
@@ -123,6 +155,70 @@ class TstLsap : public QObject {
                       std::to_string(trial))
                          .c_str());
         }
+    }
+
+    // The row-minimum shortcut of solvePrepared: optimal against brute force on small rectangular
+    // matrices, and the very assignment of the full scans (and of solve()) on small and
+    // DETR-sized ones, with continuous costs, many ties, wide ranges and +inf entries.
+    void rowMinimaShortcutIsOptimalAndExact() {
+        std::mt19937 rng(99);
+        LsapSolver a, b, c;
+        int shortcutRows = 0;
+        for (int trial = 0; trial < 900; ++trial) {
+            const bool big = trial % 3 == 2;
+            const int rows = big ? 5 + static_cast<int>(rng() % 26) : 1 + static_cast<int>(rng() % 6);
+            const int cols = big ? rows + static_cast<int>(rng() % 300)
+                                 : rows + static_cast<int>(rng() % (9 - rows));
+            std::vector<double> m(static_cast<std::size_t>(rows) * cols);
+            const int kind = (trial / 3) % 4;
+            for (auto& x : m) {
+                if (kind == 0)
+                    x = std::uniform_real_distribution<double>(-5, 5)(rng);
+                else if (kind == 1)
+                    x = static_cast<double>(rng() % 6);  // many ties
+                else if (kind == 2)
+                    x = std::exp(std::uniform_real_distribution<double>(-20, 20)(rng));
+                else
+                    x = rng() % 17 == 0 ? kInf : std::uniform_real_distribution<double>(0, 3)(rng);
+            }
+            for (const auto& h : rowMinima(m, rows, cols))
+                shortcutRows += h.column >= 0;
+            LsapResult withMinima, without, plain;
+            const auto s1 = solvePrepared(a, m, rows, cols, true, withMinima);
+            const auto s2 = solvePrepared(b, m, rows, cols, false, without);
+            const auto s3 = c.solve(m.data(), rows, cols, cols, plain);
+            const std::string what = std::to_string(rows) + "x" + std::to_string(cols) +
+                                     " kind " + std::to_string(kind) + " trial " +
+                                     std::to_string(trial);
+            QVERIFY2(s1 == s2 && s2 == s3, what.c_str());
+            QVERIFY2(withMinima.rowInd == without.rowInd && withMinima.colInd == without.colInd,
+                     what.c_str());
+            QVERIFY2(withMinima.colInd == plain.colInd, what.c_str());
+            QVERIFY2(withMinima.finiteInput == plain.finiteInput, what.c_str());
+            if (s1 != LsapStatus::Ok)
+                continue;
+            QVERIFY2(isPermutationLike(withMinima, rows, cols), what.c_str());
+            QCOMPARE(withMinima.totalCost, without.totalCost);
+            if (!big) {
+                const double best = bruteForceMin(m, rows, cols);
+                QVERIFY2(std::abs(withMinima.totalCost - best) <=
+                             1e-9 * std::max(1.0, std::abs(best)),
+                         what.c_str());
+            }
+        }
+        QVERIFY(shortcutRows > 1000);  // the shortcut was offered often enough to matter
+    }
+
+    // A row minimum in a column that an earlier row took, or whose dual moved, must not be used.
+    void rowMinimaInTakenColumnsFallBackToTheFullScan() {
+        // Both rows prefer column 0; row 1 must go through column 0's owner (row 0) to column 1 or
+        // take column 2: the optimum is row 0 -> 1, row 1 -> 0 (1 + 0 = 1 < 0 + 2).
+        const std::vector<double> m = {0, 1, 5, 0, 3, 2};
+        LsapSolver solver;
+        LsapResult r;
+        QCOMPARE(solvePrepared(solver, m, 2, 3, true, r), LsapStatus::Ok);
+        QCOMPARE(r.colInd, (std::vector<std::int64_t>{1, 0}));
+        QCOMPARE(r.totalCost, 1.0);
     }
 
     void rowStrideSelectsASubBlock() {

@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/coco/coco_fast_parser.h"
 #include "base/coco/coco_sax_handler.h"
+#include "base/log/log.h"
 
 namespace studio::coco_detail {
 
@@ -213,6 +215,21 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     int threads = options.threads > 0 ? options.threads
                                       : static_cast<int>(std::thread::hardware_concurrency());
     threads = std::max(threads, 1);
+    std::string fastSkipped;
+    if (options.fastPath && fastCocoParserAvailable()) {
+        ParseResult fast;
+        FastParseOptions fo;
+        fo.threads = threads;
+        fo.batchBytes = std::max<std::size_t>(options.fastBatchBytes, 1);
+        FastParseStats stats;
+        if (parseCocoFileFast(path, fo, &fast, &stats)) {
+            fast.fastPath = true;
+            return fast;
+        }
+        fastSkipped = stats.gaveUp;
+        logger().debug("{}: fast JSON path not used ({}); parsing with nlohmann-json", path,
+                       fastSkipped);
+    }
     // More parts than threads, so a thread slowed down by other work on the machine delays little.
     const std::uint64_t perPart = std::max<std::uint64_t>(options.minBytesPerPart, 1);
     const int parts = threads == 1 ? 1
@@ -222,6 +239,7 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
         parts > 1 ? chooseCandidates(path, size, parts) : std::vector<std::uint64_t>{};
 
     ParseResult result;
+    result.fastPathSkipped = fastSkipped;
     result.threadsUsed = candidates.empty() ? 1 : threads;
     SpeculationPool pool(path, candidates, options.bufferBytes);
     std::vector<std::thread> helpers;

@@ -18,6 +18,8 @@ struct ParseOptions {
     std::uint64_t minBytesPerPart = std::uint64_t(8)
                                     << 20;  // parsed in parts of at least this size
     std::size_t bufferBytes = std::size_t(1) << 20;
+    bool fastPath = true;  // try the simdjson fast path first (coco_fast_parser.h)
+    std::size_t fastBatchBytes = std::size_t(1) << 20;  // its batch size (tests use small ones)
 };
 
 struct ParseResult {
@@ -27,9 +29,12 @@ struct ParseResult {
     bool sawSection[kSectionCount] = {};
     int threadsUsed = 1;
     int partsAdopted = 0;  // speculative parts used (for tests and benchmarks)
+    bool fastPath = false;     // the simdjson fast path produced the result
+    std::string fastPathSkipped;  // why it gave up (when it was tried and did)
 };
 
-/// Parses `path`; throws std::runtime_error naming the file when it cannot be opened.
+/// Parses `path` with the fast path when it can (the same result by construction), else with
+/// nlohmann; throws std::runtime_error naming the file when it cannot be opened.
 ParseResult parseCocoFile(const std::string& path, const ParseOptions& options);
 
 }  // namespace studio::coco_detail

@@ -158,6 +158,7 @@ CocoIndex CocoIndex::load(const std::string& jsonPath, std::vector<Problem>* pro
     ParseOptions po;
     po.threads = options.threads;
     po.minBytesPerPart = options.minBytesPerPart;
+    po.fastPath = options.fastParser;
     ParseResult parsed = parseCocoFile(jsonPath, po);
     const bool fatal = parsed.end.kind == ParseEnd::Kind::SyntaxError ||
                        parsed.end.kind == ParseEnd::Kind::ReadError ||

@@ -2,8 +2,8 @@
 // A compact, read-only index of a COCO annotation file (the Roboflow/rfdetr layout:
 // <split>/_annotations.coco.json with the images beside it). Built to hold CommonForms' train split
 // (436k images, ~6M boxes) in well under 1 GB: flat arrays, one string pool, boxes stored
-// contiguously per image. Loaded with a SAX parser (nlohmann::json::sax_parse), never a DOM of the
-// whole file.
+// contiguously per image. Loaded with simdjson over batches of array elements when the file is plain
+// (coco_fast_parser.h), else with nlohmann's SAX parser; never a DOM of the whole file.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,6 +49,7 @@ struct CocoBox {
 struct CocoLoadOptions {
     int threads = 0;  // 0: one per hardware thread
     std::uint64_t minBytesPerPart = std::uint64_t(8) << 20;  // read in parts of at least this size
+    bool fastParser = true;  // simdjson fast path when built with it (false: nlohmann only)
 };
 
 class CocoIndex {

@@ -1,6 +1,7 @@
 #include "train/engine/run_setup.h"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "base/hf/progress.h"
 #include "base/hub_dataset/image_store.h"
 #include "base/hub_dataset/prepare_hub_dataset.h"
+#include "base/runtime/cpu_runtime_env.h"
 #include "base/log/log.h"
 #include "train/data/loader_factory.h"
 #include "train/dist/dist_context.h"
@@ -122,6 +124,7 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
     }
     if (cfg.useEma) parts.emaModel = RFDetr(mc);
     parts.device = chooseDevice(cfg, localRank);
+    if (parts.device.is_cpu()) logger().info("{}, {} threads", describeCpuRuntime(), at::get_num_threads());
     parts.model->to(parts.device);
     if (parts.emaModel) parts.emaModel->to(parts.device);
     parts.criterion = std::make_unique<SetCriterion>();

@@ -2,81 +2,117 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-// The vector helpers are forced inline into the (target-cloned) kernels: their by-value vector ABI
-// must never cross a call boundary, as it differs between the AVX2 and the baseline clone.
+// The vector helpers are templates over the vector type (8 or 16 float lanes), forced inline into
+// the kernels compiled per instruction set (AVX-512: 16 lanes, AVX2 and the baseline: 8): their
+// by-value vector ABI must never cross a call boundary. Every lane performs the same IEEE float
+// operations in the same order whatever the width (no FMA contraction: core/train/CMakeLists.txt
+// compiles this file with -ffp-contract=off), so all kernels give bit-identical costs.
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define STUDIO_INLINE inline __attribute__((always_inline))
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define STUDIO_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define STUDIO_SIMD_CLONES
-#endif
 
 namespace studio::train {
 namespace {
 
-constexpr int kLanes = 8;
 typedef float V8f __attribute__((vector_size(32)));
-typedef std::int32_t V8i __attribute__((vector_size(32)));
-typedef float V8fMem __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float V16f __attribute__((vector_size(64)));
 typedef double V8d __attribute__((vector_size(64)));
-typedef double V8dMem __attribute__((vector_size(64), aligned(8), may_alias));
+typedef double V4d __attribute__((vector_size(32)));
 
-STUDIO_INLINE V8f load(const float* p) {
-    return *reinterpret_cast<const V8fMem*>(p);
+template <class VF>
+using IntOf = decltype(VF{} < VF{});  // the same-width int32 lane mask type
+
+template <class VF>
+constexpr int lanesOf() {
+    return static_cast<int>(sizeof(VF) / sizeof(float));
 }
-STUDIO_INLINE void storeAsDouble(double* p, const V8f& x) {
-    *reinterpret_cast<V8dMem*>(p) = __builtin_convertvector(x, V8d);
+
+template <class VF>
+STUDIO_INLINE VF load(const float* p) {
+    VF x;
+    std::memcpy(&x, p, sizeof x);
+    return x;
 }
-STUDIO_INLINE void store(float* p, const V8f& x) {
-    *reinterpret_cast<V8fMem*>(p) = x;
+template <class VF>
+STUDIO_INLINE void store(float* p, const VF& x) {
+    std::memcpy(p, &x, sizeof x);
 }
-STUDIO_INLINE V8f splat(float x) {
-    return V8f{} + x;
+template <class V>
+STUDIO_INLINE void storeBytes(double* p, const V& x) {
+    std::memcpy(p, &x, sizeof x);
 }
-STUDIO_INLINE V8f vmax(const V8f& a, const V8f& b) {
+// Eight lanes as double, stored as two 4-lane halves: a 64-byte vector would go through memory on
+// AVX2.
+STUDIO_INLINE void store8AsDouble(double* p, const V8f& x) {
+    const V8d d = __builtin_convertvector(x, V8d);
+    storeBytes(p, V4d(__builtin_shufflevector(d, d, 0, 1, 2, 3)));
+    storeBytes(p + 4, V4d(__builtin_shufflevector(d, d, 4, 5, 6, 7)));
+}
+// The first `count` (8 or all) lanes as double.
+STUDIO_INLINE void storeAsDouble(double* p, const V8f& x, int) {
+    store8AsDouble(p, x);
+}
+STUDIO_INLINE void storeAsDouble(double* p, const V16f& x, int count) {
+    const V8f lo = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
+    storeBytes(p, __builtin_convertvector(lo, V8d));
+    if (count > 8) {
+        const V8f hi = __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15);
+        storeBytes(p + 8, __builtin_convertvector(hi, V8d));
+    }
+}
+template <class VF>
+STUDIO_INLINE VF splat(float x) {
+    return VF{} + x;
+}
+template <class VF>
+STUDIO_INLINE VF vmax(const VF& a, const VF& b) {
     return a > b ? a : b;
 }
-STUDIO_INLINE V8f vmin(const V8f& a, const V8f& b) {
+template <class VF>
+STUDIO_INLINE VF vmin(const VF& a, const VF& b) {
     return a < b ? a : b;
 }
-STUDIO_INLINE V8f vabs(const V8f& a) {
-    return (V8f)((V8i)a & 0x7fffffff);
+template <class VF>
+STUDIO_INLINE VF vabs(const VF& a) {
+    return (VF)((IntOf<VF>)a & 0x7fffffff);
 }  // fabs: clear the sign bit
 
 // exp(x) for x <= 0 (Cephes expf: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, scale by 2^n).
 // Below -87.3 (exp < FLT_MIN) it returns FLT_MIN instead of a denormal.
-STUDIO_INLINE V8f expNonPositive(const V8f& in) {
-    const V8f x = vmax(in, splat(-87.33654f));
-    const V8i n = -__builtin_convertvector(0.5f - x * 1.44269504088896341f, V8i);  // round(x / ln2)
-    const V8f nf = __builtin_convertvector(n, V8f);
-    const V8f r = (x - nf * 0.693359375f) - nf * -2.12194440e-4f;
-    V8f y = splat(1.9875691500e-4f);
+template <class VF>
+STUDIO_INLINE VF expNonPositive(const VF& in) {
+    using VI = IntOf<VF>;
+    const VF x = vmax(in, splat<VF>(-87.33654f));
+    const VI n = -__builtin_convertvector(0.5f - x * 1.44269504088896341f, VI);  // round(x / ln2)
+    const VF nf = __builtin_convertvector(n, VF);
+    const VF r = (x - nf * 0.693359375f) - nf * -2.12194440e-4f;
+    VF y = splat<VF>(1.9875691500e-4f);
     y = y * r + 1.3981999507e-3f;
     y = y * r + 8.3334519073e-3f;
     y = y * r + 4.1665795894e-2f;
     y = y * r + 1.6666665459e-1f;
     y = y * r + 5.0000001201e-1f;
     y = y * (r * r) + r + 1.0f;
-    V8i bits = (n + 127) << 23;
-    V8f scale;
+    VI bits = (n + 127) << 23;
+    VF scale;
     std::memcpy(&scale, &bits, sizeof scale);
     return y * scale;
 }
 
 // log(u) for 1 <= u <= 2 by the Cephes logf polynomial on [sqrt(1/2), sqrt(2)).
-STUDIO_INLINE V8f logOneToTwo(const V8f& u) {
-    const V8i big = u > 1.41421356237f;
-    const V8f m = big ? u * 0.5f : u;
-    const V8f k = big ? splat(1.0f) : splat(0.0f);
-    const V8f x = m - 1.0f;
-    const V8f z = x * x;
-    V8f y = splat(7.0376836292e-2f);
+template <class VF>
+STUDIO_INLINE VF logOneToTwo(const VF& u) {
+    using VI = IntOf<VF>;
+    const VI big = u > 1.41421356237f;
+    const VF m = big ? u * 0.5f : u;
+    const VF k = big ? splat<VF>(1.0f) : splat<VF>(0.0f);
+    const VF x = m - 1.0f;
+    const VF z = x * x;
+    VF y = splat<VF>(7.0376836292e-2f);
     y = y * x - 1.1514610310e-1f;
     y = y * x + 1.1676998740e-1f;
     y = y * x - 1.2420140846e-1f;
@@ -93,50 +129,54 @@ STUDIO_INLINE V8f logOneToTwo(const V8f& u) {
 
 // log1p(e) for 0 <= e <= 1, given u = 1 + e and its reciprocal: log(u) plus the rounding correction
 // (e - (u - 1)) / u that keeps it accurate for small e.
-STUDIO_INLINE V8f log1pUnit(const V8f& e, const V8f& u, const V8f& invU) {
+template <class VF>
+STUDIO_INLINE VF log1pUnit(const VF& e, const VF& u, const VF& invU) {
     return logOneToTwo(u) + (e - (u - 1.0f)) * invU;
 }
 
-STUDIO_INLINE V8f log1pUnit(const V8f& e) {
-    const V8f u = 1.0f + e;
+template <class VF>
+STUDIO_INLINE VF log1pUnit(const VF& e) {
+    const VF u = 1.0f + e;
     return log1pUnit(e, u, 1.0f / u);
 }
 
-// Class cost of eight logits: alpha (1-p)^gamma (-logsigmoid x) - (1-alpha) p^gamma (-logsigmoid
-// -x), with one exp, one log and one division: e = exp(-|x|), p = 1/(1+e) or e/(1+e), log1p(e)
-// shared by both.
-STUDIO_INLINE V8f classCost(const V8f& x, float alpha, float gamma) {
-    const V8f e = expNonPositive(-vabs(x));
-    const V8f u = 1.0f + e;
-    const V8f inv = 1.0f / u;
-    const V8f p = x >= 0.0f ? inv : e * inv;
-    const V8f soft = log1pUnit(e, u, inv);
-    const V8f logSigPos = vmin(x, splat(0.0f)) - soft;
-    const V8f logSigNeg = vmin(-x, splat(0.0f)) - soft;
-    const V8f q = 1.0f - p;
-    V8f pg = p * p, qg = q * q;
+// Class cost of a vector of logits: alpha (1-p)^gamma (-logsigmoid x) - (1-alpha) p^gamma
+// (-logsigmoid -x), with one exp, one log and one division: e = exp(-|x|), p = 1/(1+e) or e/(1+e),
+// log1p(e) shared by both.
+template <class VF>
+STUDIO_INLINE VF classCost(const VF& x, float alpha, float gamma) {
+    const VF e = expNonPositive(-vabs(x));
+    const VF u = 1.0f + e;
+    const VF inv = 1.0f / u;
+    const VF p = x >= 0.0f ? inv : e * inv;
+    const VF soft = log1pUnit(e, u, inv);
+    const VF logSigPos = vmin(x, splat<VF>(0.0f)) - soft;
+    const VF logSigNeg = vmin(-x, splat<VF>(0.0f)) - soft;
+    const VF q = 1.0f - p;
+    VF pg = p * p, qg = q * q;
     if (gamma != 2.0f) {
-        for (int i = 0; i < kLanes; ++i) {
+        for (int i = 0; i < lanesOf<VF>(); ++i) {
             pg[i] = std::pow(p[i], gamma);
             qg[i] = std::pow(q[i], gamma);
         }
     }
-    const V8f neg = ((1.0f - alpha) * pg) * -logSigNeg;
-    const V8f pos = (alpha * qg) * -logSigPos;
+    const VF neg = ((1.0f - alpha) * pg) * -logSigNeg;
+    const VF pos = (alpha * qg) * -logSigPos;
     return pos - neg;
 }
 
-int padded(int n) {
-    return (n + kLanes - 1) / kLanes * kLanes;
+int padded(int n, int to = 8) {
+    return (n + to - 1) / to * to;
 }
 
-// The kernel body, compiled for AVX2 and for the baseline ISA (chosen at load time).
-
-STUDIO_SIMD_CLONES
-void fusedCostKernel(const float* logits, const float* boxes, int rows, int numClasses,
-                     const FusedTargets& tg, const MatchCostWeights& w, double* out,
-                     std::ptrdiff_t outStride, FusedScratch& s) {
-    const int pad = padded(rows);
+// The kernel body. Scratch rows are padded to the vector width; the output only to 8 (its stride).
+template <class VF>
+STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int rows, int numClasses,
+                                 const FusedTargets& tg, const MatchCostWeights& w, double* out,
+                                 FusedScratch& s, std::ptrdiff_t outStride, LsapRowMin* rowMins) {
+    using VI = IntOf<VF>;
+    constexpr int kN = lanesOf<VF>();
+    const int pad = padded(rows, kN), outPad = padded(rows);
     const int nc = static_cast<int>(tg.classes.size());
     const float alpha = static_cast<float>(w.focalAlpha), gamma = static_cast<float>(w.focalGamma);
     // Predictions as structure of arrays: cx, cy, w, h, x0, y0, x1, y1, area (padding: a unit box).
@@ -155,11 +195,11 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
         cx[q] = cy[q] = 0.5f;
         bw[q] = bh[q] = 1.0f;
     }
-    for (int q = 0; q < pad; q += kLanes) {
-        const V8f c = load(cx + q), d = load(cy + q);
-        const V8f hw = 0.5f * vmax(load(bw + q), splat(0.0f)),
-                  hh = 0.5f * vmax(load(bh + q), splat(0.0f));
-        const V8f a0 = c - hw, b0 = d - hh, a1 = c + hw, b1 = d + hh;
+    for (int q = 0; q < pad; q += kN) {
+        const VF c = load<VF>(cx + q), d = load<VF>(cy + q);
+        const VF hw = 0.5f * vmax(load<VF>(bw + q), splat<VF>(0.0f)),
+                 hh = 0.5f * vmax(load<VF>(bh + q), splat<VF>(0.0f));
+        const VF a0 = c - hw, b0 = d - hh, a1 = c + hw, b1 = d + hh;
         store(x0 + q, a0);
         store(y0 + q, b0);
         store(x1 + q, a1);
@@ -176,34 +216,121 @@ void fusedCostKernel(const float* logits, const float* boxes, int rows, int numC
             row[q] = x[static_cast<std::ptrdiff_t>(q) * numClasses];
         for (int q = rows; q < pad; ++q)
             row[q] = 0.0f;
-        for (int q = 0; q < pad; q += kLanes)
-            store(row + q, classCost(load(row + q), alpha, gamma));
+        for (int q = 0; q < pad; q += kN)
+            store(row + q, classCost(load<VF>(row + q), alpha, gamma));
     }
     const float wb = static_cast<float>(w.bboxWeight), wc = static_cast<float>(w.classWeight);
     const float wg = static_cast<float>(w.giouWeight);
+    VI iota{};
+    for (int k = 0; k < kN; ++k)
+        iota[k] = k;
+    const VI rowsV = VI{} + rows;
     for (int t = 0; t < tg.count; ++t) {
         const float* cls = s.classCost.data() + static_cast<std::size_t>(tg.classSlot[t]) * pad;
         const float tcx = tg.cx[t], tcy = tg.cy[t], tw = tg.w[t], th = tg.h[t];
         const float tx0 = tg.x0[t], ty0 = tg.y0[t], tx1 = tg.x1[t], ty1 = tg.y1[t];
         const float tarea = tg.area[t];
         double* o = out + t * outStride;
-        for (int q = 0; q < pad; q += kLanes) {
-            const V8f l1 =
-                ((vabs(load(cx + q) - tcx) + vabs(load(cy + q) - tcy)) + vabs(load(bw + q) - tw)) +
-                vabs(load(bh + q) - th);
-            const V8f a0 = load(x0 + q), b0 = load(y0 + q), a1 = load(x1 + q), b1 = load(y1 + q);
-            const V8f iw = vmax(vmin(a1, splat(tx1)) - vmax(a0, splat(tx0)), splat(0.0f));
-            const V8f ih = vmax(vmin(b1, splat(ty1)) - vmax(b0, splat(ty0)), splat(0.0f));
-            const V8f inter = iw * ih;
-            const V8f uni = (load(area + q) + tarea) - inter;
-            const V8f iou = inter / uni;
-            const V8f ew = vmax(vmax(a1, splat(tx1)) - vmin(a0, splat(tx0)), splat(0.0f));
-            const V8f eh = vmax(vmax(b1, splat(ty1)) - vmin(b0, splat(ty0)), splat(0.0f));
-            const V8f encl = ew * eh;
-            const V8f giou = iou - (encl - uni) / encl;
-            storeAsDouble(o + q, (wb * l1 + wc * load(cls + q)) + wg * -giou);
+        // Row minimum over the real predictions (padding lanes read +inf): per lane the lowest
+        // value, its column and how many columns reach it; `finite` clears on inf / NaN.
+        VF low = splat<VF>(__builtin_inff());
+        VI lowAt = VI{} - 1, lowCount = VI{}, finite = VI{} - 1;
+        for (int q = 0; q < pad; q += kN) {
+            const VF l1 = ((vabs(load<VF>(cx + q) - tcx) + vabs(load<VF>(cy + q) - tcy)) +
+                           vabs(load<VF>(bw + q) - tw)) +
+                          vabs(load<VF>(bh + q) - th);
+            const VF a0 = load<VF>(x0 + q), b0 = load<VF>(y0 + q), a1 = load<VF>(x1 + q),
+                     b1 = load<VF>(y1 + q);
+            const VF iw = vmax(vmin(a1, splat<VF>(tx1)) - vmax(a0, splat<VF>(tx0)), splat<VF>(0.0f));
+            const VF ih = vmax(vmin(b1, splat<VF>(ty1)) - vmax(b0, splat<VF>(ty0)), splat<VF>(0.0f));
+            const VF inter = iw * ih;
+            const VF uni = (load<VF>(area + q) + tarea) - inter;
+            const VF iou = inter / uni;
+            const VF ew = vmax(vmax(a1, splat<VF>(tx1)) - vmin(a0, splat<VF>(tx0)), splat<VF>(0.0f));
+            const VF eh = vmax(vmax(b1, splat<VF>(ty1)) - vmin(b0, splat<VF>(ty0)), splat<VF>(0.0f));
+            const VF encl = ew * eh;
+            const VF giou = iou - (encl - uni) / encl;
+            const VF c = (wb * l1 + wc * load<VF>(cls + q)) + wg * -giou;
+            storeAsDouble(o + q, c, outPad - q);
+            if (rowMins) {
+                const VI col = iota + q;
+                const VF x = col < rowsV ? c : splat<VF>(__builtin_inff());
+                finite &= vabs(c) <= splat<VF>(__FLT_MAX__);
+                const VI lt = x < low, eq = x == low;
+                low = lt ? x : low;
+                lowAt = lt ? col : lowAt;
+                lowCount = lt ? VI{} + 1 : lowCount - eq;
+            }
+        }
+        if (rowMins) {
+            float best = low[0];
+            bool allFinite = true;
+            for (int k = 0; k < kN; ++k) {
+                best = low[k] < best ? low[k] : best;
+                allFinite = allFinite && finite[k] != 0;
+            }
+            int count = 0, column = -1;
+            for (int k = 0; k < kN; ++k) {
+                if (low[k] == best) {
+                    count += lowCount[k];
+                    column = lowAt[k];
+                }
+            }
+            rowMins[t].value = best;
+            rowMins[t].column = allFinite && count == 1 ? column : -1;
         }
     }
+}
+
+// One instantiation per instruction set, picked once from the CPU's features.
+#define STUDIO_KERNEL_ARGS                                                                     \
+    const float *logits, const float *boxes, int rows, int numClasses, const FusedTargets &tg, \
+        const MatchCostWeights &w, double *out, FusedScratch &s, std::ptrdiff_t outStride,     \
+        LsapRowMin *rowMins
+#define STUDIO_KERNEL_CALL logits, boxes, rows, numClasses, tg, w, out, s, outStride, rowMins
+using Kernel = void (*)(STUDIO_KERNEL_ARGS);
+
+void kernelBaseline(STUDIO_KERNEL_ARGS) {
+    fusedCostImpl<V8f>(STUDIO_KERNEL_CALL);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) void kernelAvx2(STUDIO_KERNEL_ARGS) {
+    fusedCostImpl<V8f>(STUDIO_KERNEL_CALL);
+}
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void kernelAvx512(
+    STUDIO_KERNEL_ARGS) {
+    fusedCostImpl<V16f>(STUDIO_KERNEL_CALL);
+}
+#endif
+
+// The kernel for an instruction set ("avx512", "avx2", "baseline"; "" = the best this CPU has), or
+// null when the CPU lacks it.
+Kernel kernelFor(const std::string& isa) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    const bool avx2 = __builtin_cpu_supports("avx2");
+    if (isa == "avx512")
+        return avx512 ? kernelAvx512 : nullptr;
+    if (isa == "avx2")
+        return avx2 ? kernelAvx2 : nullptr;
+    if (isa.empty())
+        return avx512 ? kernelAvx512 : avx2 ? kernelAvx2 : kernelBaseline;
+#endif
+    return isa.empty() || isa == "baseline" ? kernelBaseline : nullptr;
+}
+
+Kernel bestKernel() {
+    static const Kernel kernel = kernelFor("");
+    return kernel;
+}
+
+void checkStride(int rows, std::ptrdiff_t outStride) {
+    if (outStride < padded(rows))
+        throw std::invalid_argument("fusedCostBlock: output row stride " +
+                                    std::to_string(outStride) + " is below fusedRowStride(" +
+                                    std::to_string(rows) + ")");
 }
 
 }  // namespace
@@ -235,14 +362,33 @@ int fusedRowStride(int rows) {
     return padded(rows);
 }
 
+const char* fusedKernelIsa() {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (bestKernel() == kernelAvx512)
+        return "avx512";
+    if (bestKernel() == kernelAvx2)
+        return "avx2";
+#endif
+    return "baseline";
+}
+
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
-                    std::ptrdiff_t outStride, FusedScratch& scratch) {
-    if (outStride < padded(rows))
-        throw std::invalid_argument("fusedCostBlock: output row stride " +
-                                    std::to_string(outStride) + " is below fusedRowStride(" +
-                                    std::to_string(rows) + ")");
-    fusedCostKernel(logits, boxes, rows, numClasses, targets, w, out, outStride, scratch);
+                    std::ptrdiff_t outStride, FusedScratch& scratch, LsapRowMin* rowMins) {
+    checkStride(rows, outStride);
+    bestKernel()(logits, boxes, rows, numClasses, targets, w, out, scratch, outStride, rowMins);
+}
+
+bool fusedCostBlockOn(const std::string& isa, const float* logits, const float* boxes, int rows,
+                      int numClasses, const FusedTargets& targets, const MatchCostWeights& w,
+                      double* out, std::ptrdiff_t outStride, FusedScratch& scratch,
+                      LsapRowMin* rowMins) {
+    const Kernel kernel = kernelFor(isa);
+    if (!kernel)
+        return false;
+    checkStride(rows, outStride);
+    kernel(logits, boxes, rows, numClasses, targets, w, out, scratch, outStride, rowMins);
+    return true;
 }
 
 namespace {
@@ -250,8 +396,9 @@ namespace {
 enum class Op { Exp, Log1p, ClassCost };
 
 void mapArray(Op op, const float* x, int count, float* out, float alpha = 0, float gamma = 0) {
+    constexpr int kLanes = 8;
     for (int i = 0; i < count; i += kLanes) {
-        V8f v = splat(0.0f);
+        V8f v = splat<V8f>(0.0f);
         for (int k = 0; k < kLanes && i + k < count; ++k)
             v[k] = x[i + k];
         const V8f r = op == Op::Exp     ? expNonPositive(v)

@@ -4,11 +4,13 @@
 // CPU kernels need ~1 s for the 6M-entry cost of a batch-16 Medium step; this needs a few ms). Same
 // formula and float32 op order as the reference; exp and log1p are polynomial approximations
 // (within 2 ulp), so a cost can differ from ATen's in the last bits. Vectorised with GCC/Clang
-// vector extensions (AVX2 where the CPU has it). No Torch.
+// vector extensions: 16 lanes where the CPU has AVX-512, 8 with AVX2 or the baseline ISA. No Torch.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "train/loss/lsap.h"
 #include "train/loss/match_cost.h"
 
 namespace studio::train {
@@ -39,10 +41,24 @@ int fusedRowStride(int rows);
 /// predictions (logits rows x numClasses, boxes rows x 4 cxcywh, float32 row-major) against one
 /// image's targets, computed in float32 and stored as double (the solver's arithmetic type, exact).
 /// outStride >= fusedRowStride(rows); entries past `rows` in a row are padding. Labels must be in
-/// [0, numClasses). Thread-safe for distinct out/scratch buffers.
+/// [0, numClasses). When rowMins is given (targets.count entries), it receives each target row's
+/// unique finite minimum for LsapSolver::solvePrepared (column -1 where the row has a non-finite
+/// entry or a tied minimum). Thread-safe for distinct out/scratch buffers.
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
-                    std::ptrdiff_t outStride, FusedScratch& scratch);
+                    std::ptrdiff_t outStride, FusedScratch& scratch,
+                    LsapRowMin* rowMins = nullptr);
+
+/// fusedCostBlock with the kernel of one instruction set ("avx512": 16 lanes, "avx2" or "baseline":
+/// 8), for tests and benchmarks; returns false (writing nothing) when this CPU lacks it. All kernels
+/// give bit-identical results.
+bool fusedCostBlockOn(const std::string& isa, const float* logits, const float* boxes, int rows,
+                      int numClasses, const FusedTargets& targets, const MatchCostWeights& w,
+                      double* out, std::ptrdiff_t outStride, FusedScratch& scratch,
+                      LsapRowMin* rowMins = nullptr);
+
+/// The instruction set fusedCostBlock uses on this CPU: "avx512", "avx2" or "baseline".
+const char* fusedKernelIsa();
 
 /// The focal-style class cost of `count` logits (float32), element-wise as focalClassCost computes
 /// it.

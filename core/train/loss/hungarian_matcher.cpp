@@ -30,6 +30,7 @@ struct MatcherScratch {
     std::vector<double> transposed;  // queries x targets, when an image has >= Q targets
     FusedScratch fused;
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (query, target) by query
+    std::vector<LsapRowMin> rowMins;  // per target row of a fused block: the solver's shortcut
 };
 }  // namespace detail
 
@@ -213,6 +214,15 @@ std::vector<MatchIndices> HungarianMatcher::match(
         hostCost = cost.to(at::kCPU).contiguous();  // the one device->host copy of the step
     }
 
+    // Raw pointers into the result tensors (data_ptr checks its tensor on every call).
+    struct Dest {
+        std::int64_t *image, *query, *target;
+    };
+    std::vector<Dest> dest;
+    for (auto& r : results)
+        dest.push_back({r.imageIdx.data_ptr<std::int64_t>(), r.queryIdx.data_ptr<std::int64_t>(),
+                        r.targetIdx.data_ptr<std::int64_t>()});
+
     // Outputs with non-finite costs take the reference path, which applies the reference's
     // replacement rule.
     std::unique_ptr<std::atomic<bool>[]> nonFinite(new std::atomic<bool>[numOutputs]);
@@ -232,9 +242,12 @@ std::vector<MatchIndices> HungarianMatcher::match(
             const float* boxes = hostBoxes[p.output].data_ptr<float>() + row0 * 4;
             if (n < q) {
                 double* work = s.solver.prepare(n, q);
+                s.rowMins.resize(n);
+                LsapRowMin* rowMins = m_options.rowMinShortcut ? s.rowMins.data() : nullptr;
                 fusedCostBlock(logits, boxes, q, k, fusedTargets[p.image], m_options.weights, work,
-                               LsapSolver::workStride(q), s.fused);
-                finite = pairsFromTargetRows(s, s.solver.solvePrepared(s.result), queryOffset);
+                               LsapSolver::workStride(q), s.fused, rowMins);
+                finite = pairsFromTargetRows(s, s.solver.solvePrepared(s.result, rowMins),
+                                             queryOffset);
             } else {
                 const int stride = fusedRowStride(q);
                 s.block.resize(static_cast<std::size_t>(n) * stride);
@@ -256,11 +269,11 @@ std::vector<MatchIndices> HungarianMatcher::match(
             return;
         }
         const std::int64_t offset = imageOffset[p.image] + std::int64_t{p.group} * std::min(q, n);
-        MatchIndices& m = results[p.output];
+        const Dest& d = dest[p.output];
         for (std::size_t i = 0; i < s.pairs.size(); ++i) {
-            m.imageIdx.data_ptr<std::int64_t>()[offset + i] = p.image;
-            m.queryIdx.data_ptr<std::int64_t>()[offset + i] = s.pairs[i].first;
-            m.targetIdx.data_ptr<std::int64_t>()[offset + i] = s.pairs[i].second;
+            d.image[offset + i] = p.image;
+            d.query[offset + i] = s.pairs[i].first;
+            d.target[offset + i] = s.pairs[i].second;
         }
     });
 

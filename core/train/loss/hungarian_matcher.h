@@ -59,6 +59,10 @@ struct MatcherOptions {
     MatchCostWeights weights;
     int threads = 0;  // solver threads; 0 = std::thread::hardware_concurrency()
     MatchCostPath costPath = MatchCostPath::Auto;
+    /// Fused path: the cost kernel hands each target row's minimum to the solver, which then skips
+    /// the first full scan of most searches (LsapRowMin). Same matches either way; off only to
+    /// measure it.
+    bool rowMinShortcut = true;
 };
 
 class HungarianMatcher {

@@ -259,6 +259,20 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
     for (int i = curRow;;) {
         m_visitedRows.push_back(i);
         m_stepMin.push_back(minVal);
+        // First step from a row whose unique, finite minimum lies in a free column: the reduced
+        // costs ((0 + c) - u_i) - v_j are c_j (u_i is still 0 for a free row; a free column was
+        // never settled except as a sink, which leaves v_j == 0) and no less elsewhere (v_j <= 0
+        // while m_shortcut holds), so that column is the unique lowest and the sink.
+        if (m_shortcut && i == curRow) {
+            const LsapRowMin& hint = m_rowMins[i];
+            const int j = hint.column;
+            if (j >= 0 && m_row4col[j] == -1 && m_v[j] == 0.0) {
+                minVal = hint.value;
+                m_settled[j] = hint.value;
+                m_visitedCols.push_back(j);
+                return j;
+            }
+        }
         const double* row = m_work.data() + static_cast<std::size_t>(i) * m_pad;
         const RowScan scan =
             m_visitedRows.size() == 1
@@ -316,7 +330,7 @@ double* LsapSolver::prepare(int rows, int cols) {
     return m_work.data();
 }
 
-LsapStatus LsapSolver::solvePrepared(LsapResult& out) {
+LsapStatus LsapSolver::solvePrepared(LsapResult& out, const LsapRowMin* rowMins) {
     out.rowInd.clear();
     out.colInd.clear();
     out.totalCost = 0;
@@ -326,7 +340,10 @@ LsapStatus LsapSolver::solvePrepared(LsapResult& out) {
     for (int r = 0; r < m_nr; ++r)  // padded columns stay closed
         std::fill(m_work.begin() + static_cast<std::ptrdiff_t>(r) * m_pad + m_nc,
                   m_work.begin() + static_cast<std::ptrdiff_t>(r + 1) * m_pad, kNaN);
-    return run(out);
+    m_rowMins = rowMins;
+    const LsapStatus status = run(out);
+    m_rowMins = nullptr;
+    return status;
 }
 
 // The shortest-augmenting-path iterations on the working matrix (m_nr <= m_nc). Fills out with rows
@@ -334,6 +351,7 @@ LsapStatus LsapSolver::solvePrepared(LsapResult& out) {
 LsapStatus LsapSolver::run(LsapResult& out) {
     const int nr = m_nr, nc = m_nc, pad = m_pad;
     m_invalid = m_infinite = false;
+    m_shortcut = m_rowMins != nullptr;
     m_u.assign(nr, 0.0);
     m_v.assign(pad, 0.0);
     m_shortest.assign(pad, kNaN);  // padding stays closed
@@ -364,15 +382,19 @@ LsapStatus LsapSolver::run(LsapResult& out) {
         for (int i : m_visitedRows)
             if (i != curRow)
                 m_u[i] += minVal - m_settled[m_col4row[i]];
-        for (int j : m_visitedCols)
+        for (int j : m_visitedCols) {
             m_v[j] -= minVal - m_settled[j];
+            // In exact arithmetic v only decreases; should rounding make one positive, the
+            // shortcut's premise (reduced cost >= entry) no longer holds: full scans from here on.
+            m_shortcut = m_shortcut && !(m_v[j] > 0.0);
+        }
         // Augment.
         for (const auto& [i, j] : m_path) {
             m_row4col[j] = i;
             m_col4row[i] = j;
         }
     }
-    out.finiteInput = !m_infinite;  // every row had its first, complete scan
+    out.finiteInput = !m_infinite;  // every row had its first, complete scan or a finite hint
     out.rowInd.resize(nr);
     out.colInd.resize(nr);
     double total = 0;

@@ -26,6 +26,17 @@ struct LsapResult {
         true;  // every entry of the last input was finite (+inf is allowed but reported)
 };
 
+/// What the producer of a prepared matrix knows about one of its rows: the row's smallest entry and
+/// its column, set only when every entry of the row is finite and that smallest entry is unique
+/// (column -1 otherwise). A search starting at such a row whose column is still free and untouched
+/// by the duals ends there at once, exactly as the full scan would (the other columns' reduced
+/// costs are at least their entries, which exceed the minimum): most of the 20-target searches of
+/// a DETR step then skip their first 300-column scan.
+struct LsapRowMin {
+    double value = 0;
+    int column = -1;
+};
+
 /// A reusable solver: keeps its scratch buffers between calls, so one instance per thread solves
 /// many problems without allocating. Not thread-safe; use one per thread.
 class LsapSolver {
@@ -46,8 +57,10 @@ class LsapSolver {
     /// Row stride of prepare()'s buffer: cols rounded up to a multiple of 8.
     static int workStride(int cols);
     /// Solves the prepared matrix like solve(). NaN / -inf entries are found as rows are first
-    /// scanned, so a failing status may come after part of the work.
-    LsapStatus solvePrepared(LsapResult& out);
+    /// scanned, so a failing status may come after part of the work. `rowMins` (optional, one per
+    /// row, valid during the call) enables the first-scan shortcut; the result is the same with or
+    /// without it.
+    LsapStatus solvePrepared(LsapResult& out, const LsapRowMin* rowMins = nullptr);
 
   private:
     template <class T>
@@ -63,6 +76,8 @@ class LsapSolver {
     int m_nc = 0;   // columns
     int m_pad = 0;  // m_nc rounded up to twice the vector width; padded columns are never open
     bool m_invalid = false, m_infinite = false;  // seen by the first scans of the rows so far
+    const LsapRowMin* m_rowMins = nullptr;       // solvePrepared's hints, null otherwise
+    bool m_shortcut = false;  // hints usable: no column dual has become positive (rounding)
     std::vector<double> m_transposed;            // tall inputs: the input transposed, m_nr x m_nc
     std::vector<double> m_work;                  // the working matrix in double, m_nr x m_pad
     std::vector<double> m_u, m_v;
