@@ -25,6 +25,28 @@ private slots:
         QCOMPARE(QString::fromStdString(encodeEvent(s)),
                  QString(R"({"data_wait_ms":3.1,"epoch":3,"imgs_per_s":812.5,"loss":{"bbox":0.44,"ce":0.61,"giou":0.87,"total":1.92},"lr":0.0001,"step":1200,"t":1772359000.5,"type":"step","v":1})"));
     }
+    void stepNamesItsNodeAndGpu() {
+        // host and gpu (ARCHITECTURE §5) are written only when known; a line without them reads as unknown.
+        StepEvent s;
+        s.step = 7;
+        s.rank = 3;
+        s.host = "node-b";
+        s.gpu = 1;
+        const std::string line = encodeEvent(s);
+        QVERIFY2(line.find(R"("gpu":1)") != std::string::npos && line.find(R"("host":"node-b")") != std::string::npos, line.c_str());
+        const ParsedEvent p = parseEventLine(line);
+        QVERIFY(p.event);
+        const auto& back = std::get<StepEvent>(*p.event);
+        QCOMPARE(back.host, std::string("node-b"));
+        QCOMPARE(back.gpu, 1);
+        QCOMPARE(back.rank, 3);
+        const ParsedEvent old = parseEventLine(R"({"v":1,"type":"step","epoch":0,"step":9,"rank":2})");
+        QVERIFY(old.event);
+        QCOMPARE(std::get<StepEvent>(*old.event).host, std::string());
+        QCOMPARE(std::get<StepEvent>(*old.event).gpu, -1);
+        QVERIFY(encodeEvent(StepEvent{}).find("gpu") == std::string::npos);
+        QVERIFY(encodeEvent(StepEvent{}).find("host") == std::string::npos);
+    }
     void goldenDoneAndCheckpoint() {
         QCOMPARE(QString::fromStdString(encodeEvent(DoneEvent{"stopped", 0})),
                  QString(R"({"exit_code":0,"status":"stopped","type":"done","v":1})"));

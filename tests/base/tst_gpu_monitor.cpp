@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/gpu/gpu_identity.h"
 #include "base/gpu/gpu_monitor.h"
 #include "base/gpu/nvml.h"
 
@@ -57,6 +58,24 @@ private slots:
         QCOMPARE(e.gpus[0].powerW, 612.0);
         QVERIFY(e.t > 1.7e9);
         QVERIFY(encodeEvent(e).find("\"type\":\"gpu\"") != std::string::npos);
+    }
+    void namesTheNodeAndMapsVisibleDevices() {
+        Nvml nvml(fakeNvml());
+        QCOMPARE(sampleGpus(nvml).host, localHostName());
+        QVERIFY(!localHostName().empty());
+        const QByteArray saved = qgetenv("CUDA_VISIBLE_DEVICES");
+        const bool had = qEnvironmentVariableIsSet("CUDA_VISIBLE_DEVICES");
+        qunsetenv("CUDA_VISIBLE_DEVICES");
+        QCOMPARE(physicalGpuIndex(3), 3);
+        qputenv("CUDA_VISIBLE_DEVICES", "6,7");
+        QCOMPARE(physicalGpuIndex(0), 6);
+        QCOMPARE(physicalGpuIndex(1), 7);
+        QCOMPARE(physicalGpuIndex(2), -1);  // not that many visible
+        QCOMPARE(physicalGpuIndex(-1), -1);
+        qputenv("CUDA_VISIBLE_DEVICES", "GPU-1b2c3d4e,GPU-5f6a");
+        QCOMPARE(physicalGpuIndex(0), -1);  // UUIDs: unknown
+        if (had) qputenv("CUDA_VISIBLE_DEVICES", saved);
+        else qunsetenv("CUDA_VISIBLE_DEVICES");
     }
     void publishesPeriodicallyAndStops() {
         Nvml nvml(fakeNvml());

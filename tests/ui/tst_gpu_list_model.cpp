@@ -5,6 +5,8 @@
 #include <QtTest>
 
 #include "ui/gpu/gpu_list_model.h"
+#include "base/gpu/gpu_identity.h"
+#include "base/gpu/gpu_monitor.h"
 #include "ui/gpu/local_gpu_monitor.h"
 
 using namespace studio;
@@ -81,6 +83,12 @@ private slots:
         QCOMPARE(g.gpus[1].memUsedMb, 12.0 * 1024);
         QCOMPARE(g.gpus[1].powerW, 612.0);
         QCOMPARE(g.gpus[0].util, 97.0);
+        // The same event the trainer's sampler builds from the same readings (one conversion, in core), and the
+        // same node name its step events carry, so the health view can match them.
+        const GpuEvent core = studio::gpuEventFrom(twoGpus().gpus, g.t);
+        QCOMPARE(QString::fromStdString(encodeEvent(g)), QString::fromStdString(encodeEvent(core)));
+        QCOMPARE(g.host, studio::localHostName());
+        QVERIFY(!g.host.empty());
         LocalGpuMonitor none(noNvml);
         none.setActive(true);
         QVERIFY(!none.isActive());  // nothing to sample: no polling

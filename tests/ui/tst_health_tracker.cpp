@@ -1,5 +1,6 @@
 // The health view's numbers and warnings: per-rank median step time and mean data wait over the recent
-// window, the GPU of each rank (gpu_ids[local_rank] or local_rank), a straggler warning for a consistently
+// window, the GPU of each rank ((node, GPU index) as its step events name them; gpu_ids[local_rank] or
+// local_rank for older streams), a straggler warning for a consistently
 // slower rank, a NUM_WORKERS suggestion for a rank waiting on data, and the table as shown. Also: the loss
 // curves take rank 0's steps only.
 #include <QTableWidget>
@@ -29,8 +30,15 @@ HelloEvent hello(const char* config) {
     h.config = nlohmann::json::parse(config);
     return h;
 }
-GpuEvent gpus(std::vector<std::pair<int, double>> utils) {
+StepEvent stepOn(const char* host, int gpu, int rank, long long n, double stepMs) {
+    StepEvent s = step(rank, n, stepMs, 2);
+    s.host = host;
+    s.gpu = gpu;
+    return s;
+}
+GpuEvent gpus(std::vector<std::pair<int, double>> utils, const char* host = "") {
     GpuEvent g;
+    g.host = host;
     g.t = 1;
     for (auto [i, u] : utils) g.gpus.push_back(GpuSample{i, "H100", u, 0, 0, 0, 0});
     return g;
@@ -137,6 +145,57 @@ private slots:
         t.addEvents({hello(R"({"device":"cpu","nproc_per_node":2})"), step(0, 1, 100, 1), step(1, 1, 100, 1)});
         QCOMPARE(t.ranks()[1].gpuIndex, -1);
         QCOMPARE(t.ranks()[1].gpuUtil, -1.0);
+    }
+
+    void twoNodesMapByNodeAndGpu() {
+        // 2 nodes × 2 ranks. node-a's ranks use physical GPUs 2 and 3 (CUDA_VISIBLE_DEVICES=2,3), node-b's GPUs
+        // 0 and 1; each node's rank 0 reports its own GPUs. Rank 3 (node-b, GPU 1) is slow.
+        HealthTracker t;
+        std::vector<Event> ev{hello(R"({"nproc_per_node":2,"num_gpus":2,"num_workers":2})")};
+        const char* hosts[] = {"node-a", "node-a", "node-b", "node-b"};
+        const int gpuOf[] = {2, 3, 0, 1};
+        for (int s = 1; s <= 20; ++s) {
+            for (int r = 0; r < 4; ++r) ev.push_back(stepOn(hosts[r], gpuOf[r], r, s, r == 3 ? 300 : 200));
+            ev.push_back(gpus({{0, 5}, {1, 6}, {2, 90}, {3, 91}}, "node-a"));  // node-a's idle GPUs 0, 1 too
+            ev.push_back(gpus({{0, 30}, {1, 95}}, "node-b"));
+        }
+        t.addEvents(ev);
+        const auto rows = t.ranks();
+        QCOMPARE(rows.size(), size_t(4));
+        QCOMPARE(row(rows, 0)->host, QString("node-a"));
+        QCOMPARE(row(rows, 0)->gpuIndex, 2);
+        QCOMPARE(row(rows, 0)->gpuUtil, 90.0);
+        QCOMPARE(row(rows, 1)->gpuUtil, 91.0);
+        QCOMPARE(row(rows, 2)->host, QString("node-b"));
+        QCOMPARE(row(rows, 2)->gpuIndex, 0);
+        QCOMPARE(row(rows, 2)->gpuUtil, 30.0);  // node-b's GPU 0, not node-a's (5 %)
+        QCOMPARE(row(rows, 3)->gpuUtil, 95.0);
+        QVERIFY(row(rows, 3)->straggler);
+        const QStringList w = t.warnings();
+        QCOMPARE(w.size(), 1);
+        QVERIFY2(w[0].contains("Check its GPU 1 on node-b"), qPrintable(w[0]));
+
+        HealthView v;
+        v.addEvents(ev);
+        v.refresh();
+        QCOMPARE(v.table()->item(2, 1)->text(), QString("node-b · 0"));
+        QCOMPARE(v.table()->item(2, 1)->toolTip(), QString("GPU 0 on node-b"));
+    }
+
+    void olderStreamsFromSeveralNodesDoNotGuessTheGpu() {
+        // Steps without host/gpu (an older trainer) while two nodes report GPUs: index 0 is ambiguous.
+        HealthTracker t;
+        std::vector<Event> ev{hello(R"({"nproc_per_node":2,"num_gpus":2})")};
+        for (int r = 0; r < 4; ++r) ev.push_back(step(r, 1, 200, 2));
+        ev.push_back(gpus({{0, 90}, {1, 91}}, "node-a"));
+        ev.push_back(gpus({{0, 30}, {1, 95}}, "node-b"));
+        t.addEvents(ev);
+        QCOMPARE(t.ranks()[2].gpuIndex, 0);
+        QCOMPARE(t.ranks()[2].gpuUtil, -1.0);
+        // One node only: its samples are the ranks' GPUs, named node or not.
+        HealthTracker one;
+        one.addEvents({hello(R"({"num_gpus":2})"), step(0, 1, 200, 2), step(1, 1, 200, 2), gpus({{0, 80}, {1, 70}}, "node-a")});
+        QCOMPARE(one.ranks()[1].gpuUtil, 70.0);
     }
 
     void viewShowsTheTableAndWarnings() {

@@ -10,6 +10,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -25,6 +26,9 @@
 #include "ui/config/run_config_model.h"
 #include "ui/log/log_model.h"
 #include "ui/main/main_window.h"
+#include "ui/health/health_view.h"
+#include "ui/plots/monitor_view.h"
+#include "ui/runs/run_list_model.h"
 #include "ui/panels/config_panel.h"
 #include "ui/panels/run_panel.h"
 #include "ui/plots/metric_store.h"
@@ -191,6 +195,56 @@ private slots:
         rec.live->out(R"({"v":1,"type":"step","epoch":12,"step":1201,"t":2.0,"lr":1e-4,"loss":{"total":1.9}})" "\n");
         QCOMPARE(w.metrics()->series("train/loss/total")->keys, (QVector<double>{1200, 1201}));
         rec.live->exit(0);
+    }
+    void aMidEpochCheckpointShowsItsStepNotMinusOne() {
+        // A --max-steps 7 run stopped inside its first epoch: checkpoint epoch -1 (no epoch completed), step 7.
+        QTemporaryDir run;
+        QFile pth(run.path() + "/checkpoint.pth");
+        QVERIFY(pth.open(QIODevice::WriteOnly));
+        pth.write("PK");
+        pth.close();
+        QFile side(run.path() + "/checkpoint.pth.json");
+        QVERIFY(side.open(QIODevice::WriteOnly));
+        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":7,"has_ema":true,)"
+                   R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"small",)"
+                   R"("num_classes":3,"resumable":true})");
+        side.close();
+        QFile ev(run.path() + "/events.jsonl");
+        QVERIFY(ev.open(QIODevice::WriteOnly));
+        ev.write(R"({"v":1,"type":"step","epoch":0,"step":7,"t":1.0,"lr":1e-4,"loss":{"total":2.0},"steps_per_epoch":150})" "\n"
+                 R"({"v":1,"type":"checkpoint","epoch":-1,"step":7,"path":"checkpoint.pth","has_ema":true})" "\n"
+                 R"({"v":1,"type":"done","status":"finished","exit_code":0})" "\n");
+        ev.close();
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_trainer);
+        w.show();
+        waitForTrainer(w);
+        QVERIFY(w.openRun(run.path()));
+        QTRY_COMPARE(w.metrics()->lastStep(), 7LL);
+        auto* resume = child<QPushButton>(&w, "resumeButton");
+        QVERIFY2(resume->text().startsWith(QString::fromUtf8("Resume from latest EMA — epoch 1, step 7 (mid-epoch) · ")),
+                 qPrintable(resume->text()));
+        bool logged = false;
+        for (int i = 0; i < w.logModel()->rowCount(); ++i) {
+            const QString t = w.logModel()->line(i).text;
+            QVERIFY2(!t.contains("epoch 0") && !t.contains("epoch -1"), qPrintable(t));
+            logged |= t == "Checkpoint checkpoint.pth (epoch 1, step 7 (mid-epoch), with EMA)";
+        }
+        QVERIFY(logged);
+        RunListModel runs;
+        runs.setFolders({run.path()});
+        runs.refreshNow();
+        QTRY_COMPARE(runs.data(runs.index(0, RunListModel::EpochColumn), Qt::DisplayRole).toString(), QString("1"));
+        // --tab health (screenshots of the centre tabs).
+        QCOMPARE(w.tabNames(), (QStringList{"training", "gpus", "health", "preview", "compare"}));
+        QVERIFY(w.showTab("Health"));
+        QCOMPARE(w.monitor()->tabs()->currentWidget(), static_cast<QWidget*>(w.healthView()));
+        QVERIFY(!w.showTab("nope"));
+        QVERIFY(!w.showTab(""));
+        QVERIFY(w.showTab("train"));
+        auto* summary = w.findChild<QLabel*>("progressSummary");
+        QVERIFY(summary);
+        QTRY_VERIFY2(summary->text().startsWith(QString::fromUtf8("Epoch 1 · step 7")), qPrintable(summary->text()));
     }
     void closingDuringARunAsks() {
         QTemporaryDir runs;

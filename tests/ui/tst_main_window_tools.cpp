@@ -1,7 +1,9 @@
 // The issue-11 tools inside the main window: "Predict memory/speed" runs `rfdetr-train plan --json`
 // through the process factory and shows the estimate under the effective batch (a "does not fit" result
 // offers the suggested split as a link that sets it; changed settings mark the estimate stale); the Health
-// tab receives every rank's steps while the loss plot keeps rank 0's; a failed plan is shown in red.
+// tab receives every rank's steps while the loss plot keeps rank 0's; a failed plan is shown in red; the
+// TensorBoard button's server stops with the live run it was opened for, and a browsed one with a run switch
+// or the window.
 #include <QFile>
 #include <QLabel>
 #include <QPushButton>
@@ -19,6 +21,7 @@
 #include "ui/panels/config_panel.h"
 #include "ui/plots/metric_store.h"
 #include "ui/process/run_controller.h"
+#include "ui/process/tensorboard_launcher.h"
 
 using namespace studio;
 using namespace studio::ui;
@@ -123,6 +126,74 @@ private slots:
         QCOMPARE(loss->keys.size(), 10);
         QVERIFY(!loss->values.contains(7.0));
         rec.live->exit(0);
+    }
+
+    void tensorBoardStopsWithItsRun() {
+        QTemporaryDir runs;
+        const QString tbPath = m_home.path() + "/tensorboard";
+        QFile f(tbPath);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("#!/bin/sh\nexec sleep 60\n");
+        f.close();
+        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        // The trainer and TensorBoard get separate records: the factory hands out the one `next` points to.
+        FakeTrainerProcess::Record trainer, tb;
+        FakeTrainerProcess::Record* next = &trainer;
+        TrainerProcessFactory factory = [&next] { return std::make_unique<FakeTrainerProcess>(next); };
+        {
+            MainWindow w(factory, m_trainer);
+            w.tensorBoard()->setExecutable(tbPath);
+            w.tensorBoard()->setUrlOpener([](const QUrl&) {});
+            w.show();
+            QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+            auto* button = w.findChild<QPushButton*>("tensorBoardButton");
+            QVERIFY(button);
+
+            // Opened while the run trains: it stops when the run finishes.
+            w.setOutputDir(runs.path() + "/run1");
+            QVERIFY(w.startRun(StartMode::Fresh));
+            FakeTrainerProcess* proc = trainer.live;
+            proc->emitStarted();
+            QCOMPARE(w.controller()->state(), RunState::Running);
+            next = &tb;
+            button->click();
+            QVERIFY(w.tensorBoard()->running());
+            QCOMPARE(tb.spec.program, tbPath);
+            QCOMPARE(tb.spec.arguments.value(1), QDir(runs.path() + "/run1").filePath("tb"));
+            QCOMPARE(button->text(), QString("TensorBoard ●"));
+            proc->out(R"({"v":1,"type":"done","status":"finished","exit_code":0})" "\n");
+            proc->exit(0);
+            QTRY_COMPARE(w.controller()->state(), RunState::Finished);
+            QVERIFY(!w.tensorBoard()->running());
+            QCOMPARE(tb.kills, 1);
+            QCOMPARE(button->text(), QString("TensorBoard"));
+
+            // Opened to browse the finished run: it stays, and stops when another run is shown.
+            button->click();
+            QVERIFY(w.tensorBoard()->running());
+            QCOMPARE(w.tensorBoard()->lifetime(), TensorBoardLauncher::Lifetime::UntilSwitch);
+            QTest::qWait(50);
+            QVERIFY(w.tensorBoard()->running());
+            next = &trainer;
+            w.setOutputDir(runs.path() + "/run2");
+            QVERIFY(w.startRun(StartMode::Fresh));
+            QVERIFY(!w.tensorBoard()->running());
+            QCOMPARE(tb.kills, 2);
+
+            // A failed run stops its server too; one left open when the window goes is stopped with it.
+            proc = trainer.live;
+            proc->emitStarted();
+            next = &tb;
+            button->click();
+            QVERIFY(w.tensorBoard()->running());
+            proc->exit(1);
+            QTRY_COMPARE(w.controller()->state(), RunState::Failed);
+            QVERIFY(!w.tensorBoard()->running());
+            QCOMPARE(tb.kills, 3);
+            button->click();
+            QVERIFY(w.tensorBoard()->running());
+        }
+        QCOMPARE(tb.kills, 4);
     }
 };
 

@@ -196,6 +196,33 @@ private slots:
         QVERIFY(msg.contains("lower batch_size"));
         QVERIFY(msg.contains("no resumable checkpoint"));
     }
+    void aFailureNamesAMidEpochCheckpointWithoutMinusOne() {
+        // Out of memory at step 4 of the first epoch: the checkpoint closes no epoch (rfdetr's epoch -1).
+        QTemporaryDir dir;
+        FakeTrainerProcess::Record rec;
+        RunController rc(fakeFactory(&rec));
+        rc.setTrainerPath("/x/rfdetr-train");
+        QString err;
+        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
+        rec.live->emitStarted();
+        QFile pth(dir.filePath("checkpoint.pth"));
+        QVERIFY(pth.open(QIODevice::WriteOnly));
+        pth.write("PK");
+        pth.close();
+        QFile side(dir.filePath("checkpoint.pth.json"));
+        QVERIFY(side.open(QIODevice::WriteOnly));
+        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":3,"has_ema":true,)"
+                   R"("complete":true,"kind":"last","world_size":1,"model_size":"small","num_classes":3,"resumable":true})");
+        side.close();
+        rec.live->out(R"({"v":1,"type":"checkpoint","epoch":-1,"step":3,"path":"checkpoint.pth","has_ema":true})" "\n"
+                      R"({"v":1,"type":"error","rank":0,"message":"batch 2 ran out of memory","code":"oom"})" "\n");
+        rec.live->exit(1);
+        QCOMPARE(rc.state(), RunState::Failed);
+        QVERIFY2(rc.failureMessage().contains("keeps a checkpoint (epoch 1, step 3 (mid-epoch)): Resume continues from it."),
+                 qPrintable(rc.failureMessage()));
+        QVERIFY(!rc.failureMessage().contains("epoch 0"));
+        QVERIFY(!rc.failureMessage().contains("-1"));
+    }
     void crashWithoutEventsShowsTheStderrTail() {
         QTemporaryDir dir;
         FakeTrainerProcess::Record rec;

@@ -89,6 +89,18 @@ private slots:
         c.path = "checkpoint0004.pth";
         c.hasEma = true;
         QCOMPARE(logLineForEvent(c, 0)->text, QString("Checkpoint checkpoint0004.pth (epoch 5, with EMA)"));
+        // A checkpoint from the middle of the first epoch (--max-steps, Stop, out of memory) closes no epoch:
+        // rfdetr stores epoch -1 there, which the Studio never shows.
+        c.epoch = -1;
+        c.step = 7;
+        c.path = "checkpoint.pth";
+        QCOMPARE(logLineForEvent(c, 0)->text, QString("Checkpoint checkpoint.pth (epoch 1, step 7 (mid-epoch), with EMA)"));
+        QCOMPARE(checkpointPositionText(-1, 7), QString("epoch 1, step 7 (mid-epoch)"));
+        QCOMPARE(checkpointPositionText(-1, 0), QString());   // nothing known
+        QCOMPARE(checkpointPositionText(-1, -1), QString());
+        QCOMPARE(checkpointPositionText(0, 150), QString("epoch 1"));  // the end of the first epoch
+        QCOMPARE(checkpointPositionText(2, 300, 100), QString("epoch 3"));
+        QCOMPARE(checkpointPositionText(2, 345, 100), QString("epoch 4, step 345 (mid-epoch)"));
         DoneEvent d;
         d.status = "failed";
         d.exitCode = 1;

@@ -1,6 +1,7 @@
 // The TensorBoard button: not installed gives a clear message; a run starts `tensorboard --logdir <run>/tb
 // --host 127.0.0.1 --port 6006` (the next free port when 6006 is taken), opens the URL once it serves, a
-// second click re-opens it, and the server is stopped with stop() and with the launcher (the app).
+// second click re-opens it, and the server is stopped with stop() and with the launcher (the app); a server
+// started for a live run stops when that run ends, one started to browse a finished run when another is shown.
 #include <QDir>
 #include <QFile>
 #include <QSignalSpy>
@@ -137,6 +138,56 @@ private slots:
         QCOMPARE(::kill(pid, 0), 0);
         tb.stop();
         QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 5000);  // gone (reaped by QProcess)
+    }
+
+    void aLiveRunsServerStopsWithTheRun() {
+        QTemporaryDir bin, runA, runB;
+        FakeTrainerProcess::Record rec;
+        TensorBoardLauncher tb(fakeFactory(&rec));
+        tb.setExecutable(fakeTensorBoard(bin));
+        tb.setUrlOpener([](const QUrl&) {});
+        QSignalSpy msgs(&tb, &TensorBoardLauncher::message);
+        QString err;
+        QVERIFY(tb.start(runA.path(), &err, TensorBoardLauncher::Lifetime::WithRun));
+        rec.live->emitStarted();
+        QCOMPARE(tb.lifetime(), TensorBoardLauncher::Lifetime::WithRun);
+        tb.runEnded(runB.path());  // another run's end is not ours
+        tb.runShown(runA.path() + "/");  // the same folder, spelled differently
+        QVERIFY(tb.running());
+        QCOMPARE(rec.kills, 0);
+        tb.runEnded(runA.path());
+        QVERIFY(!tb.running());
+        QCOMPARE(rec.kills, 1);
+        QVERIFY2(msgs.last().at(0).toString().contains("stopped with the run"), qPrintable(msgs.last().at(0).toString()));
+        tb.runEnded(runA.path());  // nothing left to stop
+        QCOMPARE(rec.kills, 1);
+    }
+
+    void aBrowsedRunsServerStaysUntilAnotherRunIsShown() {
+        QTemporaryDir bin, runA, runB;
+        FakeTrainerProcess::Record rec;
+        TensorBoardLauncher tb(fakeFactory(&rec));
+        tb.setExecutable(fakeTensorBoard(bin));
+        tb.setUrlOpener([](const QUrl&) {});
+        QString err;
+        QVERIFY(tb.start(runA.path(), &err));  // UntilSwitch: the user browses a finished run
+        rec.live->emitStarted();
+        tb.runEnded(runA.path());
+        QVERIFY(tb.running());
+        tb.runShown(runA.path());
+        QVERIFY(tb.running());
+        QCOMPARE(rec.kills, 0);
+        tb.runShown(runB.path());
+        QVERIFY(!tb.running());
+        QCOMPARE(rec.kills, 1);
+        // Browsing a run that then trains again (resumed) and pressing the button during it ties it to the run.
+        QVERIFY(tb.start(runA.path(), &err));
+        rec.live->emitStarted();
+        QVERIFY(tb.start(runA.path(), &err, TensorBoardLauncher::Lifetime::WithRun));
+        QCOMPARE(rec.kills, 1);  // re-opened, not restarted
+        tb.runEnded(runA.path());
+        QVERIFY(!tb.running());
+        QCOMPARE(rec.kills, 2);
     }
 
     void anExitIsReported() {

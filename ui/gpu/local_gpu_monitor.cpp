@@ -1,7 +1,8 @@
 #include "ui/gpu/local_gpu_monitor.h"
 
 #include <QDateTime>
-#include <QSysInfo>
+
+#include "base/gpu/gpu_monitor.h"
 
 namespace studio::ui {
 
@@ -24,23 +25,7 @@ void LocalGpuMonitor::setActive(bool active) {
     }
 }
 
-GpuEvent LocalGpuMonitor::toEvent(const GpuScan& scan, double t) {
-    GpuEvent e;
-    e.t = t;
-    e.host = QSysInfo::machineHostName().toStdString();
-    for (const auto& g : scan.gpus) {
-        GpuSample s;
-        s.index = g.index;
-        s.name = g.name;
-        s.util = g.utilPercent;
-        s.memUsedMb = static_cast<double>(g.memUsedBytes) / (1024.0 * 1024.0);
-        s.memTotalMb = static_cast<double>(g.memTotalBytes) / (1024.0 * 1024.0);
-        s.tempC = g.temperatureC;
-        s.powerW = g.powerW;
-        e.gpus.push_back(s);
-    }
-    return e;
-}
+GpuEvent LocalGpuMonitor::toEvent(const GpuScan& scan, double t) { return gpuEventFrom(scan.gpus, t); }
 
 bool LocalGpuMonitor::sampleNow() {
     const GpuScan scan = m_scanner ? m_scanner() : GpuScan{};

@@ -22,7 +22,7 @@ public:
     /// Takes one sample now; returns false when NVML has no GPU (nothing is emitted).
     bool sampleNow();
 
-    /// A GpuEvent from an NVML scan at unix time `t`.
+    /// A GpuEvent from an NVML scan at unix time `t` (core's gpuEventFrom: the trainer's samples look alike).
     static GpuEvent toEvent(const GpuScan& scan, double t);
 
 signals:

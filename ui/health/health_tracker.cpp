@@ -43,10 +43,12 @@ void HealthTracker::addEvents(const std::vector<Event>& events) {
             if (st->stepMs > 0 && std::isfinite(st->stepMs)) pushBounded(w.stepMs, st->stepMs, kWindow);
             if (std::isfinite(st->dataWaitMs)) pushBounded(w.waitMs, st->dataWaitMs, kWindow);
             if (st->imgsPerS > 0) w.imgsPerS = st->imgsPerS;
+            w.host = st->host;
+            w.gpu = st->gpu;
             w.lastStep = st->step;
             ++w.steps;
         } else if (const auto* g = std::get_if<GpuEvent>(&e)) {
-            for (const GpuSample& s : g->gpus) pushBounded(m_gpuUtil[s.index], s.util, kWindow);
+            for (const GpuSample& s : g->gpus) pushBounded(m_gpuUtil[{g->host, s.index}], s.util, kWindow);
         } else if (const auto* h = std::get_if<HelloEvent>(&e)) {
             const nlohmann::json& c = h->config;
             if (!c.is_object()) continue;
@@ -73,6 +75,20 @@ int HealthTracker::gpuOfRank(int rank) const {
     return local;
 }
 
+double HealthTracker::utilOf(const GpuKey& key) const {
+    if (key.second < 0) return -1;
+    if (const auto it = m_gpuUtil.find(key); it != m_gpuUtil.end()) return mean(it->second);
+    // A rank or GPU sample without a node name: only unambiguous when a single node reports GPUs.
+    const std::string* only = nullptr;
+    for (const auto& [k, samples] : m_gpuUtil) {
+        if (only && *only != k.first) return -1;
+        only = &k.first;
+    }
+    if (!only || (!key.first.empty() && !only->empty())) return -1;
+    const auto it = m_gpuUtil.find({*only, key.second});
+    return it != m_gpuUtil.end() ? mean(it->second) : -1;
+}
+
 std::vector<RankHealth> HealthTracker::ranks() const {
     std::vector<RankHealth> out;
     for (const auto& [rank, w] : m_ranks) {
@@ -84,8 +100,9 @@ std::vector<RankHealth> HealthTracker::ranks() const {
         r.dataWaitMs = mean(w.waitMs);
         r.waitShare = r.stepMs > 0 ? std::min(1.0, r.dataWaitMs / r.stepMs) : 0.0;
         r.imgsPerS = w.imgsPerS;
-        r.gpuIndex = gpuOfRank(rank);
-        if (const auto it = m_gpuUtil.find(r.gpuIndex); r.gpuIndex >= 0 && it != m_gpuUtil.end()) r.gpuUtil = mean(it->second);
+        r.host = QString::fromStdString(w.host);
+        r.gpuIndex = !w.host.empty() || w.gpu >= 0 ? w.gpu : gpuOfRank(rank);  // new trainers name it; else infer
+        r.gpuUtil = utilOf({w.host, r.gpuIndex});
         r.dataBound = static_cast<int>(w.waitMs.size()) >= kMinSteps && r.stepMs > 0 && r.waitShare >= kDataBoundShare;
         out.push_back(r);
     }
@@ -114,7 +131,9 @@ QStringList HealthTracker::warnings() const {
         out << QObject::tr("Rank %1 is a straggler: %2 ms per step against %3 ms on the other ranks; every rank waits "
                            "for it at each gradient all-reduce. Check its GPU%4 (clocks, temperature, other jobs).")
                    .arg(r.rank).arg(r.stepMs, 0, 'f', 0).arg(median(others), 0, 'f', 0)
-                   .arg(r.gpuIndex >= 0 ? QStringLiteral(" %1").arg(r.gpuIndex) : QString());
+                   .arg(r.gpuIndex < 0  ? QString()
+                        : r.host.isEmpty() ? QStringLiteral(" %1").arg(r.gpuIndex)
+                                           : QObject::tr(" %1 on %2").arg(r.gpuIndex).arg(r.host));
     }
     for (const RankHealth& r : rows) {
         if (!r.dataBound) continue;

@@ -70,10 +70,15 @@ void HealthView::refresh() {
         if (bad) item->setBackground(kBad);
         m_table->setItem(row, col, item);
     };
+    // Several nodes: a GPU index alone is ambiguous, so the cell names the node too.
+    bool severalNodes = false;
+    for (const RankHealth& r : rows) severalNodes = severalNodes || (!r.host.isEmpty() && r.host != rows.front().host);
     for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
         const RankHealth& r = rows[static_cast<size_t>(i)];
         set(i, kRank, QString::number(r.rank), r.straggler);
-        set(i, kGpu, r.gpuIndex >= 0 ? QString::number(r.gpuIndex) : tr("CPU/—"));
+        const QString gpu = r.gpuIndex < 0 ? tr("CPU/—") : QString::number(r.gpuIndex);
+        set(i, kGpu, severalNodes && !r.host.isEmpty() ? tr("%1 · %2").arg(r.host, gpu) : gpu);
+        if (!r.host.isEmpty()) m_table->item(i, kGpu)->setToolTip(tr("GPU %1 on %2").arg(gpu, r.host));
         set(i, kStep, r.stepMs > 0 ? loc.toString(r.stepMs, 'f', 1) : tr("—"), r.straggler);
         set(i, kWait, loc.toString(r.dataWaitMs, 'f', 1), r.dataBound);
         set(i, kShare, r.stepMs > 0 ? QStringLiteral("%1%").arg(qRound(r.waitShare * 100)) : tr("—"), r.dataBound);

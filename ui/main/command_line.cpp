@@ -18,6 +18,8 @@ void addStudioOptions(QCommandLineParser& parser) {
     parser.addOption({QStringLiteral("export-plots"),
                       QObject::tr("Write every plot (of the run given with --open-run) as PNG into DIR and exit."),
                       QObject::tr("DIR")});
+    parser.addOption({QStringLiteral("tab"), QObject::tr("Centre tab to show at start: training, gpus, health, preview or compare."),
+                      QObject::tr("NAME")});
     parser.addOption({QStringLiteral("screenshot-delay"), QObject::tr("Milliseconds to wait before the screenshot."),
                       QObject::tr("MS"), QStringLiteral("1500")});
 }
@@ -30,6 +32,7 @@ StudioOptions studioOptions(const QCommandLineParser& parser, QString* error) {
     o.trainer = parser.value(QStringLiteral("trainer"));
     o.screenshot = parser.value(QStringLiteral("screenshot"));
     o.exportPlots = parser.value(QStringLiteral("export-plots"));
+    o.tab = parser.value(QStringLiteral("tab"));
     bool ok = false;
     o.screenshotDelayMs = parser.value(QStringLiteral("screenshot-delay")).toInt(&ok);
     if (error) error->clear();

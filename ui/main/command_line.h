@@ -14,6 +14,7 @@ struct StudioOptions {
     QString trainer;      // rfdetr-train path for this session
     QString screenshot;   // PNG to write, then exit
     QString exportPlots;  // folder: write every plot as PNG, then exit
+    QString tab;          // centre tab to show at start ("" = the first)
     int screenshotDelayMs = 1500;
 };
 

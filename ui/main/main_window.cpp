@@ -155,7 +155,7 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         m_runEmitsGpu = false;
         m_previewDatasetTried = false;
         m_preview->setRunDir(dir);
-        if (m_tensorBoard->running() && QDir(dir).absolutePath() != m_tensorBoard->runDir()) m_tensorBoard->stop();
+        m_tensorBoard->runShown(dir);
     });
     connect(m_oomBanner, &OomBanner::applyRequested, this, &MainWindow::applyAndResume);
     connect(m_configPanel, &ConfigPanel::predictRequested, this, [this] {
@@ -443,8 +443,28 @@ void MainWindow::openTensorBoard() {
         QMessageBox::information(this, tr("TensorBoard"), tr("Start or open a run first: TensorBoard shows <run>/tb."));
         return;
     }
+    // A live run's server stops with the run; one opened to browse a finished run stays until another is shown.
+    const auto lifetime = isActive(m_controller->state()) && QDir(dir).absolutePath() == QDir(m_controller->runDir()).absolutePath()
+                              ? TensorBoardLauncher::Lifetime::WithRun
+                              : TensorBoardLauncher::Lifetime::UntilSwitch;
     QString error;
-    if (!m_tensorBoard->start(dir, &error)) QMessageBox::information(this, tr("TensorBoard"), error);
+    if (!m_tensorBoard->start(dir, &error, lifetime)) QMessageBox::information(this, tr("TensorBoard"), error);
+}
+
+QStringList MainWindow::tabNames() const {
+    QStringList names;
+    for (int i = 0; i < m_monitor->tabs()->count(); ++i) names << m_monitor->tabs()->tabText(i).remove(QLatin1Char('&')).toLower();
+    return names;
+}
+
+bool MainWindow::showTab(const QString& name) {
+    const QStringList names = tabNames();
+    for (int i = 0; i < names.size(); ++i) {
+        if (name.isEmpty() || !names[i].startsWith(name.toLower())) continue;
+        m_monitor->tabs()->setCurrentIndex(i);
+        return true;
+    }
+    return false;
 }
 
 void MainWindow::onStateChanged(RunState state) {
@@ -460,6 +480,8 @@ void MainWindow::onStateChanged(RunState state) {
     setWindowTitle(isActive(state) ? tr("RF-DETR Studio — %1 (%2)").arg(QFileInfo(m_controller->runDir()).fileName(),
                                                                         QString::fromUtf8(nameOf(state)))
                                    : tr("RF-DETR Studio"));
+    if (state == RunState::Finished || state == RunState::Stopped || state == RunState::Failed)
+        m_tensorBoard->runEnded(m_controller->runDir());
     if (!isActive(state)) {
         if (!m_runEmitsGpu || state != RunState::Idle) m_gpuMonitor->setActive(true);
         refreshRuns();

@@ -2,6 +2,7 @@
 // The Studio's main window: a thin composition of the panels. Configuration and runs on the left, plots in
 // the centre, the log below; menus, status bar, settings, and the rules for closing while a run is active.
 #include <QMainWindow>
+#include <QStringList>
 
 #include "ui/main/app_settings.h"
 #include "ui/process/trainer_locator.h"
@@ -78,6 +79,10 @@ public:
     void predictMemory();
     /// Starts (or re-opens) TensorBoard for the shown run.
     void openTensorBoard();
+    /// Shows the centre tab whose name (without its & shortcut, any case) starts with `name`; false when none.
+    bool showTab(const QString& name);
+    /// The centre tabs' names as showTab() takes them ("training", "gpus", "health", ...).
+    QStringList tabNames() const;
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -91,6 +91,11 @@ int runStudioApp(int argc, char** argv) {
     } else if (opts.screenshot.isEmpty()) {
         window.reattachRunningRun();  // a run left running when the Studio was last closed
     }
+    if (!opts.tab.isEmpty() && !window.showTab(opts.tab)) {
+        std::fprintf(stderr, "rfdetr-studio: --tab: no tab \"%s\"; use one of: %s\n", qPrintable(opts.tab),
+                     qPrintable(window.tabNames().join(QStringLiteral(", "))));
+        return 2;
+    }
     if (!opts.screenshot.isEmpty() || !opts.exportPlots.isEmpty())
         scheduleScreenshot(&window, opts.screenshot, opts.exportPlots, opts.screenshotDelayMs);
     return app.exec();

@@ -6,14 +6,15 @@
 #include <QPushButton>
 
 #include "ui/config/run_config_model.h"
+#include "ui/process/event_log.h"
 #include "ui/process/run_controller.h"
 
 namespace studio::ui {
 
 QString resumeLabel(const CheckpointInfo& info) {
     QStringList parts;
-    // Checkpoint epochs are 0-based; people count from 1.
-    if (info.epoch >= 0) parts << QObject::tr("epoch %1").arg(info.epoch + 1);
+    // Checkpoint epochs are the last completed, 0-based (-1 mid-way through the first); people count from 1.
+    if (const QString where = checkpointPositionText(info.epoch, info.step); !where.isEmpty()) parts << where;
     if (info.mtime > 0) parts << QDateTime::fromSecsSinceEpoch(qint64(info.mtime)).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
     parts << (info.hasEma ? QObject::tr("EMA ✓") : QObject::tr("no EMA"));
     return QObject::tr("Resume from latest EMA — %1").arg(parts.join(QStringLiteral(" · ")));

@@ -1,6 +1,7 @@
 #include "ui/process/event_log.h"
 
 #include <QObject>
+#include <QStringList>
 
 namespace studio::ui {
 
@@ -23,16 +24,28 @@ std::optional<LogLine> logLineForEvent(const Event& e, double t) {
                            .arg(QString::fromStdString(h->version)).arg(h->pid).arg(h->world)};
     }
     if (const auto* c = std::get_if<CheckpointEvent>(&e)) {
-        return LogLine{t, LogLevel::Info, source,
-                       QObject::tr("Checkpoint %1 (epoch %2%3)")
-                           .arg(QString::fromStdString(c->path)).arg(c->epoch + 1)
-                           .arg(c->hasEma ? QObject::tr(", with EMA") : QString())};
+        QStringList about;
+        if (const QString where = checkpointPositionText(c->epoch, c->step); !where.isEmpty()) about << where;
+        if (c->hasEma) about << QObject::tr("with EMA");
+        QString text = QObject::tr("Checkpoint %1").arg(QString::fromStdString(c->path));
+        if (!about.isEmpty()) text += QStringLiteral(" (%1)").arg(about.join(QStringLiteral(", ")));
+        return LogLine{t, LogLevel::Info, source, text};
     }
     if (const auto* d = std::get_if<DoneEvent>(&e)) {
         return LogLine{t, d->status == "failed" ? LogLevel::Error : LogLevel::Info, source,
                        QObject::tr("Run %1 (exit code %2)").arg(QString::fromStdString(d->status)).arg(d->exitCode)};
     }
     return std::nullopt;
+}
+
+QString checkpointPositionText(int completedEpoch, long long step, long long stepsPerEpoch) {
+    const bool unknownEpoch = completedEpoch < 0 && step <= 0;
+    if (unknownEpoch) return QString();
+    const long long epochEnd = static_cast<long long>(completedEpoch + 1) * stepsPerEpoch;
+    const bool midEpoch = completedEpoch < 0 || (stepsPerEpoch > 0 && step > epochEnd);
+    if (!midEpoch) return QObject::tr("epoch %1").arg(completedEpoch + 1);
+    // The epoch in progress: the one after the last completed, counted from 1.
+    return QObject::tr("epoch %1, step %2 (mid-epoch)").arg(completedEpoch + 2).arg(step);
 }
 
 }  // namespace studio::ui

@@ -283,8 +283,9 @@ void RunController::fail(const QString& headline) {
     if (!m_runDir.isEmpty()) {
         std::string why;
         const auto rp = findResumePoint(m_runDir.toStdString(), &why);
-        msg += QLatin1Char('\n') + (rp ? tr("Run folder %1 keeps a checkpoint of epoch %2: Resume continues from it.")
-                                             .arg(m_runDir).arg(rp->epoch + 1)
+        const QString where = rp ? checkpointPositionText(rp->epoch, rp->step) : QString();
+        msg += QLatin1Char('\n') + (rp ? tr("Run folder %1 keeps a checkpoint (%2): Resume continues from it.")
+                                             .arg(m_runDir, where.isEmpty() ? tr("position unknown") : where)
                                        : tr("Run folder: %1 (no resumable checkpoint yet).").arg(m_runDir));
     }
     m_failure = msg;

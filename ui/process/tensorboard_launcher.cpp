@@ -48,9 +48,10 @@ QString TensorBoardLauncher::resolvedProgram() const {
     return p;
 }
 
-bool TensorBoardLauncher::start(const QString& runDir, QString* error) {
+bool TensorBoardLauncher::start(const QString& runDir, QString* error, Lifetime lifetime) {
     const QString dir = QDir(runDir).absolutePath();
     if (m_process && dir == m_runDir) {
+        if (lifetime == Lifetime::WithRun) m_lifetime = lifetime;
         m_opener(m_url);
         return true;
     }
@@ -69,6 +70,7 @@ bool TensorBoardLauncher::start(const QString& runDir, QString* error) {
     }
     stop();
     m_runDir = dir;
+    m_lifetime = lifetime;
     m_url = QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port));
     m_opened = false;
     m_err.clear();
@@ -125,6 +127,19 @@ void TensorBoardLauncher::stop() {
     if (p->isRunning()) p->kill();
     m_process.reset();
     emit runningChanged(false);
+}
+
+void TensorBoardLauncher::runEnded(const QString& runDir) {
+    if (!m_process || m_lifetime != Lifetime::WithRun || QDir(runDir).absolutePath() != m_runDir) return;
+    stop();
+    emit message(tr("TensorBoard stopped with the run in %1 (press TensorBoard to browse it again).").arg(m_runDir));
+}
+
+void TensorBoardLauncher::runShown(const QString& runDir) {
+    if (!m_process || QDir(runDir).absolutePath() == m_runDir) return;
+    const QString old = m_runDir;
+    stop();
+    emit message(tr("TensorBoard for %1 stopped: another run is shown.").arg(old));
 }
 
 }  // namespace studio::ui

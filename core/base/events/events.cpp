@@ -108,6 +108,8 @@ std::string encodeEvent(const Event& e) {
         if (s->stepMs > 0) o["step_ms"] = enc.number(s->stepMs);
         if (s->rank != 0) o["rank"] = s->rank;
         if (s->stepsPerEpoch > 0) o["steps_per_epoch"] = s->stepsPerEpoch;
+        if (!s->host.empty()) o["host"] = s->host;
+        if (s->gpu >= 0) o["gpu"] = s->gpu;
     } else if (const auto* g = std::get_if<GpuEvent>(&e)) {
         o["t"] = enc.number(g->t);
         if (!g->host.empty()) o["host"] = g->host;
@@ -214,6 +216,8 @@ ParsedEvent parseEventLine(std::string_view line) {
         s.stepMs = readNumber(o, "step_ms");
         s.rank = static_cast<int>(readInt(o, "rank"));
         s.stepsPerEpoch = readInt(o, "steps_per_epoch");
+        s.host = readString(o, "host");
+        s.gpu = static_cast<int>(readInt(o, "gpu", -1));
         out.event = s;
     } else if (type == "gpu") {
         GpuEvent g;

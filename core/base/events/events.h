@@ -36,6 +36,8 @@ struct StepEvent {
     double stepMs = 0;                    // wall time of the step (0 = not reported)
     int rank = 0;                         // rank that produced these numbers
     long long stepsPerEpoch = 0;          // 0 = unknown
+    std::string host;                     // node the rank runs on (gethostname; "" = not reported)
+    int gpu = -1;                         // NVML index on that node of the rank's GPU (-1 = CPU or not reported)
 };
 
 struct GpuSample {

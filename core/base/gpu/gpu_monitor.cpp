@@ -1,21 +1,18 @@
 #include "base/gpu/gpu_monitor.h"
 
-#include <unistd.h>
-
 #include <chrono>
 
 #include "base/events/event_writer.h"
+#include "base/gpu/gpu_identity.h"
 #include "base/gpu/nvml.h"
 
 namespace studio {
 
-GpuEvent sampleGpus(Nvml& nvml) {
+GpuEvent gpuEventFrom(const std::vector<GpuInfo>& gpus, double t) {
     GpuEvent e;
-    e.t = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    char host[256] = {0};
-    if (::gethostname(host, sizeof host - 1) == 0) e.host = host;
-    if (!nvml.available()) return e;
-    for (const GpuInfo& g : nvml.devices()) {
+    e.t = t;
+    e.host = localHostName();
+    for (const GpuInfo& g : gpus) {
         GpuSample s;
         s.index = g.index;
         s.name = g.name;
@@ -27,6 +24,11 @@ GpuEvent sampleGpus(Nvml& nvml) {
         e.gpus.push_back(s);
     }
     return e;
+}
+
+GpuEvent sampleGpus(Nvml& nvml) {
+    const double t = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return gpuEventFrom(nvml.available() ? nvml.devices() : std::vector<GpuInfo>{}, t);
 }
 
 GpuMonitor::GpuMonitor(Nvml& nvml, double intervalS, std::function<void(const GpuEvent&)> sink)

@@ -7,15 +7,18 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/events/events.h"
+#include "base/gpu/nvml.h"
 
 namespace studio {
 
-class Nvml;
-
 /// One sample of every GPU as an event (empty `gpus` when NVML is unavailable). Any thread.
 GpuEvent sampleGpus(Nvml& nvml);
+/// The `gpu` event for NVML readings `gpus` taken at unix time `t` (seconds) on this host (the Studio's own
+/// sampler and the trainer's share it, so both name the node alike). Any thread.
+GpuEvent gpuEventFrom(const std::vector<GpuInfo>& gpus, double t);
 
 class GpuMonitor {
 public:

@@ -7,6 +7,7 @@
 #include <new>
 #include <sstream>
 
+#include "base/gpu/gpu_identity.h"
 #include "base/gpu/nvml.h"
 
 namespace studio::train {
@@ -28,21 +29,6 @@ std::string firstLine(const std::string& what) {
 }
 
 namespace {
-
-/// The physical GPU behind CUDA device `index`: CUDA_VISIBLE_DEVICES renumbers devices (numeric lists only).
-int physicalGpuIndex(int index) {
-    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-    if (!visible || !*visible) return index;
-    std::stringstream ss(visible);
-    std::string item;
-    for (int i = 0; std::getline(ss, item, ','); ++i) {
-        if (i != index) continue;
-        char* end = nullptr;
-        const long v = std::strtol(item.c_str(), &end, 10);
-        return end && *end == '\0' && v >= 0 ? static_cast<int>(v) : -1;  // a UUID: unknown
-    }
-    return -1;
-}
 
 std::optional<std::uint64_t> meminfoBytes(const std::string& key) {
     std::ifstream in("/proc/meminfo");

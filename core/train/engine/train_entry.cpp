@@ -11,6 +11,8 @@
 #include "base/config/config_loader.h"
 #include "base/dist/error_file.h"
 #include "base/events/event_writer.h"
+#include "base/gpu/gpu_monitor.h"
+#include "base/gpu/nvml.h"
 #include "base/hf/progress.h"
 #include "base/hf/push_model.h"
 #include "base/log/log.h"
@@ -27,6 +29,7 @@
 #include "train/engine/run_control.h"
 #include "train/engine/run_outputs.h"
 #include "train/engine/run_setup.h"
+#include "train/engine/test_hooks.h"
 #include "train/engine/world_change.h"
 #include "train/io/pth_file.h"
 
@@ -113,6 +116,7 @@ std::shared_ptr<DistContext> joinRanks(const RunConfig& cfg, const RankContext& 
 
 int runWorker(const RunConfig& requested, const RankContext& rank) {
     RunConfig cfg = requested;  // grad_accum_steps may follow the checkpoint (--keep-effective-batch)
+    auto injectFailures = testHooksFromEnvironment();  // empty unless a test sets one; a bad value stops here
     const RunFolder folder{cfg.outputDir};
     // Only rank 0 owns the folder (lock, config, events, checkpoints); the others train beside it.
     std::optional<RunLock> lock;
@@ -177,6 +181,9 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     parts.cfg = cfg;
     parts.dist = dist;
     buildRun(cfg, dataset, parts, rank.localRank);
+    // Rank 0 of each node samples that node's GPUs for the plots and the health view (ARCHITECTURE §7).
+    std::unique_ptr<GpuMonitor> gpuMonitor;
+    if (parts.device.is_cuda() && rank.localRank <= 0) gpuMonitor = std::make_unique<GpuMonitor>(Nvml::instance(), 2.0);
 
     RunControl control(true, 0);
     parts.control = &control;
@@ -185,9 +192,11 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     parts.configJson = configJson;
     parts.options.studioVersion = STUDIO_VERSION;
     parts.options.logEverySteps = parts.device.is_cuda() ? 10 : 1;
+    parts.options.beforeMicroBatch = std::move(injectFailures);
     const std::vector<std::string> classNames = parts.classNames;
     Trainer trainer(std::move(parts));
     const TrainOutcome outcome = trainer.run();
+    gpuMonitor.reset();  // no sample after the final events
 
     if (outcome.status == TrainStatus::Failed) {
         publishFailure({outcome.exitCode, outcome.errorCode.empty() ? "nonfinite" : outcome.errorCode,

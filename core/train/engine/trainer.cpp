@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/events/event_writer.h"
+#include "base/gpu/gpu_identity.h"
 #include "base/log/log.h"
 #include "base/run/oom_advice.h"
 #include "train/dist/dist_context.h"
@@ -199,6 +200,10 @@ void Trainer::Impl::publishWindow(int epoch) {
     e.stepMs = 1000.0 * seconds / static_cast<double>(windowSteps);
     e.rank = p.dist->rank();
     e.stepsPerEpoch = batchesPerEpoch;
+    // Node and physical GPU: the health view matches them with the node's `gpu` events (several nodes).
+    static const std::string host = localHostName();
+    e.host = host;
+    e.gpu = p.device.is_cuda() ? physicalGpuIndex(p.device.index()) : -1;
     events().publish(e);  // every rank: the health view shows each rank's step and data-wait times
     if (isMain()) {
         outputs->recordStep(state.globalStep, e.loss, e.lr);
