@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "base/runtime/cpu_runtime_env.h"
 #include "bench_util.h"
 #include "train/dist/model_broadcast.h"
 #include "train/dist/overlapped_grad_sync.h"
@@ -128,6 +129,9 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
+    // The ranks are threads of this process: with its own thread pool OpenBLAS would serialise them.
+    studio::setOpenBlasThreads(1);
     const int steps = argc > 1 ? std::atoi(argv[1]) : 3;
     const int batch = argc > 2 ? std::atoi(argv[2]) : 1;
     const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;

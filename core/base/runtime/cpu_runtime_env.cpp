@@ -47,6 +47,11 @@ std::vector<std::pair<std::string, std::string>> recommendedCpuRuntimeEnv(const 
     return out;
 }
 
+void setOpenBlasThreads(int threads) {
+    using SetFn = void (*)(int);
+    if (auto fn = reinterpret_cast<SetFn>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(threads);
+}
+
 std::string describeCpuRuntime() {
     const EnvMap env = environmentSnapshot();
     const std::string core = openBlasCoreName();

@@ -33,6 +33,10 @@ std::string openBlasCoreName();
 std::vector<std::pair<std::string, std::string>> recommendedCpuRuntimeEnv(const EnvMap& env, const CpuFeatures& cpu,
                                                                           const std::string& openBlasCore);
 
+/// Threads OpenBLAS uses for one call (openblas_set_num_threads); no-op without OpenBLAS. Use 1 when
+/// several threads of the process call BLAS at once (OpenBLAS serialises callers of its thread pool).
+void setOpenBlasThreads(int threads);
+
 /// One line for the log: OpenBLAS core, OMP_WAIT_POLICY, and a hint when the settings are slow ones.
 std::string describeCpuRuntime();
 

@@ -83,6 +83,9 @@ int launchWorkers(const RunConfig& cfg, const RankContext& node, const std::vect
         // N CPU ranks share the cores: one rank with all threads each would oversubscribe them.
         const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         spec.extraEnv["OMP_NUM_THREADS"] = std::to_string(std::max(1, cores / nprocs));
+        // OpenBLAS keeps its own pool (one thread per core by default): share the cores the same way.
+        if (!envValue(env, "OPENBLAS_NUM_THREADS"))
+            spec.extraEnv["OPENBLAS_NUM_THREADS"] = std::to_string(std::max(1, cores / nprocs));
     }
     spec.gracePeriodS = 10.0;
     std::cerr << "rfdetr-train: launching " << nprocs << " " << (device.is_cuda() ? "NCCL (GPU)" : "Gloo (CPU)")
