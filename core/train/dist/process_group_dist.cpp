@@ -92,14 +92,25 @@ void checkWorld(c10d::Store& store, const RankContext& r, std::chrono::milliseco
                             "MASTER_PORT");
     store.set(me + "/world", bytesOf(std::to_string(r.worldSize)));
     auto key = [](int k) { return "studio/rank" + std::to_string(k) + "/world"; };
+    auto seenKey = [](int k) { return "studio/rank" + std::to_string(k) + "/saw_rank0"; };
     auto agree = [&](int k) {
         const auto v = store.get(key(k));
+        if (k == 0 && r.rank != 0) store.set(seenKey(r.rank), bytesOf("1"));
         const std::string theirs(v.begin(), v.end());
-        if (theirs != std::to_string(r.worldSize))
+        if (theirs != std::to_string(r.worldSize)) {
+            // Rank 0 serves the store: before it goes (and takes the store with it), let rank k read rank 0's
+            // world size so that it reports the same mismatch instead of a broken connection.
+            if (r.rank == 0) {
+                try {
+                    store.wait({seenKey(k)}, std::min(timeout, std::chrono::milliseconds(10000)));
+                } catch (const std::exception&) {
+                }
+            }
             throw DistInitError("rank " + std::to_string(k) + " was started with WORLD_SIZE " + theirs + " but rank " +
                                     std::to_string(r.rank) + " with " + std::to_string(r.worldSize) + " (" +
                                     endpoint(r) + ")",
                                 "start every process with the same WORLD_SIZE (nnodes x nproc_per_node)");
+        }
     };
     std::vector<std::string> keys;
     for (int k = 0; k < r.worldSize; ++k) keys.push_back(key(k));
