@@ -144,20 +144,6 @@ class BatchWorkers {
     bool m_stop = false;
 };
 
-void appendOutput(ParseOutput& into, ParseOutput&& part) {
-    const auto nameBase = static_cast<std::uint32_t>(into.names.size());
-    into.names += part.names;
-    for (ParsedImage im : part.images) {
-        im.nameOffset += nameBase;
-        into.images.push_back(im);
-    }
-    into.boxes.append(std::move(part.boxes));
-    for (auto& c : part.categories)
-        into.categories.push_back(std::move(c));
-    for (int s = 0; s < kSectionCount; ++s)
-        into.elements[s] += part.elements[s];
-}
-
 class SectionReader {
   public:
     SectionReader(const JsonFile& file, const FastParseOptions& options, BatchWorkers& workers, FastParseStats& stats,
@@ -194,7 +180,7 @@ class SectionReader {
                 retries = 0;
                 m_window = static_cast<std::size_t>(std::min<std::uint64_t>(
                     m_options.batchBytes, 2 * std::max<std::uint64_t>(minWindow(), b->close - b->start + 1)));
-                appendOutput(m_out, std::move(b->out));
+                appendParseOutput(m_out, std::move(b->out));
                 if (b->endsSection) {
                     *after = b->next + 1;
                     return true;

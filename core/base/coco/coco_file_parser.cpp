@@ -115,21 +115,6 @@ void runSpeculation(const std::string& path, const std::vector<std::uint64_t>& c
         spec->output.reset();
 }
 
-void appendOutput(ParseOutput& into, ParseOutput&& part) {
-    const auto nameBase = static_cast<std::uint32_t>(into.names.size());
-    into.names += part.names;
-    for (ParsedImage im : part.images) {
-        im.nameOffset += nameBase;
-        into.images.push_back(im);
-    }
-    into.boxes.append(std::move(part.boxes));
-    for (auto& c : part.categories)
-        into.categories.push_back(std::move(c));
-    into.issues.append(part.issues, into.elements);
-    for (int s = 0; s < kSectionCount; ++s)
-        into.elements[s] += part.elements[s];
-}
-
 std::vector<std::uint64_t> chooseCandidates(const std::string& path, std::uint64_t size,
                                             int parts) {
     std::vector<std::uint64_t> out;
@@ -316,7 +301,7 @@ ParseResult parseCocoFile(const std::string& path, const ParseOptions& options) 
     result.output = std::move(*segments.front());
     for (std::size_t i = 1; i < segments.size(); ++i)
         if (segments[i])
-            appendOutput(result.output, std::move(*segments[i]));
+            appendParseOutput(result.output, std::move(*segments[i]));
     return result;
 }
 

@@ -39,4 +39,19 @@ void IssueLog::append(const IssueLog& other,
         m_counts[k] += other.m_counts[k];
 }
 
+void appendParseOutput(ParseOutput& into, ParseOutput&& part) {
+    const auto nameBase = static_cast<std::uint32_t>(into.names.size());
+    into.names += part.names;
+    for (ParsedImage im : part.images) {
+        im.nameOffset += nameBase;
+        into.images.push_back(im);
+    }
+    into.boxes.append(std::move(part.boxes));
+    for (auto& c : part.categories)
+        into.categories.push_back(std::move(c));
+    into.issues.append(part.issues, into.elements);
+    for (int s = 0; s < kSectionCount; ++s)
+        into.elements[s] += part.elements[s];
+}
+
 }  // namespace studio::coco_detail

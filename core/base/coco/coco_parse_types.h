@@ -132,6 +132,10 @@ struct ParseOutput {
     IssueLog issues;
 };
 
+/// Appends `part` (parsed after `into` in file order) to `into`: names rebased, boxes moved, issues and
+/// element counts added. Used by the parallel and the fast parser to join their pieces.
+void appendParseOutput(ParseOutput& into, ParseOutput&& part);
+
 /// How a parse ended.
 struct ParseEnd {
     enum class Kind { Complete, SyntaxError, ReadError, Stopped, Structure } kind = Kind::Complete;
