@@ -17,10 +17,9 @@
 
 #include "base/runtime/cpu_runtime_env.h"
 #include "bench_util.h"
-#include "train/dist/model_broadcast.h"
 #include "train/dist/overlapped_grad_sync.h"
 #include "train/dist/thread_ranks.h"
-#include "train/engine/train_step.h"
+#include "train/engine/rank_step.h"
 
 using namespace studio;
 using namespace studio::train;
@@ -50,33 +49,14 @@ struct RankRun {
 };
 
 RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int rankSeed, bool overlap) {
-    broadcastModule(dist, *model);
-    model->train();
-    MatcherOptions mo;
-    mo.threads = 1;
-    CriterionOptions co;
-    co.matcher = mo;
-    SetCriterion criterion(co, [&dist](double local) { return dist.averageOverRanks(local); });
-    std::vector<at::Tensor> params;
-    std::vector<AdamWGroup> groups;
-    for (auto& p : model->parameters()) {
-        if (!p.requires_grad()) continue;
-        params.push_back(p);
-        groups.push_back({p, 1e-4, 1e-4});
-    }
-    AdamW optimizer(groups);
-    StepContext ctx;
-    ctx.model = model.get();
-    ctx.criterion = &criterion;
-    ctx.optimizer = &optimizer;
-    ctx.dist = &dist;
-    ctx.params = params;
-    if (overlap) ctx.gradSync = dist.makeGradientSync(params);
-    ctx.microBatch = batch;
+    RankStepOptions options;
+    options.microBatch = batch;
+    options.overlap = overlap;
+    RankStep step(dist, *model, options);
     LossLayout layout;
     RankRun r;
     auto* pg = dynamic_cast<ProcessGroupDist*>(&dist);
-    auto* sync = dynamic_cast<OverlappedGradSync*>(ctx.gradSync.get());
+    OverlappedGradSync* sync = step.overlappedSync();
     auto exposed = [&] { return sync ? sync->stats().exposedS : pg ? pg->timings().gradientSyncS : 0.0; };
     auto bytes = [&] { return sync ? sync->stats().bytes : pg ? pg->timings().gradientBytes : 0LL; };
     for (int s = 0; s <= steps; ++s) {
@@ -86,7 +66,7 @@ RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int ra
         const long long bytesBefore = bytes();
         const long long earlyBefore = sync ? sync->stats().bucketsEarly : 0;
         const auto t0 = Clock::now();
-        trainStep(ctx, b, 1.0, layout);
+        step.step(b, layout);
         if (s == 0) continue;
         r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
         r.exposedSeconds += exposed() - exposedBefore;

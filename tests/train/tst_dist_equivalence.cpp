@@ -12,9 +12,8 @@
 #include <cmath>
 
 #include "dist_test_support.h"
-#include "train/dist/model_broadcast.h"
 #include "train/dist/overlapped_grad_sync.h"
-#include "train/engine/train_step.h"
+#include "train/engine/rank_step.h"
 
 #include <QtTest>
 
@@ -55,38 +54,19 @@ RFDetr tinyModel(int seed) {
 /// returns the parameters afterwards, flattened; `packed` (when given) receives the step's raw loss terms.
 at::Tensor stepOnce(DistContext& dist, RFDetr model, const Batch& batch, int micro, at::Tensor* packed = nullptr,
                     LossLayout* layoutOut = nullptr, bool overlap = true, GradSyncStats* syncStats = nullptr) {
-    broadcastModule(dist, *model);
-    model->train();
-    MatcherOptions mo;
-    mo.threads = 1;
-    CriterionOptions co;
-    co.matcher = mo;
-    SetCriterion criterion(co, [&dist](double local) { return dist.averageOverRanks(local); });
-    std::vector<at::Tensor> params;
-    std::vector<AdamWGroup> groups;
-    for (auto& p : model->parameters()) {
-        if (!p.requires_grad()) continue;
-        params.push_back(p);
-        groups.push_back({p, 1e-3, 1e-4});
-    }
-    AdamW optimizer(groups);
-    StepContext ctx;
-    ctx.model = model.get();
-    ctx.criterion = &criterion;
-    ctx.optimizer = &optimizer;
-    ctx.dist = &dist;
-    ctx.params = params;
-    if (overlap) ctx.gradSync = dist.makeGradientSync(params);  // null for one rank
-    ctx.microBatch = micro;
-    ctx.clipMaxNorm = 0.1;
+    RankStepOptions options;
+    options.lr = 1e-3;
+    options.microBatch = micro;
+    options.overlap = overlap;
+    RankStep step(dist, *model, options);
     LossLayout layout;
-    const StepResult r = trainStep(ctx, batch, 1.0, layout);
+    const StepResult r = step.step(batch, layout);
     if (!r.finite) throw std::runtime_error("the step was not finite");
     if (packed) *packed = r.packed.clone();
-    if (auto* sync = dynamic_cast<OverlappedGradSync*>(ctx.gradSync.get()); sync && syncStats) *syncStats = sync->stats();
+    if (auto* sync = step.overlappedSync(); sync && syncStats) *syncStats = sync->stats();
     if (layoutOut) *layoutOut = layout;
     std::vector<at::Tensor> flat;
-    for (const auto& p : params) flat.push_back(p.detach().reshape({-1}).clone());
+    for (const auto& p : step.params()) flat.push_back(p.detach().reshape({-1}).clone());
     return at::cat(flat);
 }
 
