@@ -7,9 +7,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSettings>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -21,8 +19,8 @@
 
 #include "base/run/run_folder.h"
 #include "fake_trainer_process.h"
+#include "main_window_fixture.h"
 #include "ui/main/app_settings.h"
-#include "studio_version.h"
 #include "ui/config/run_config_model.h"
 #include "ui/log/log_model.h"
 #include "ui/main/main_window.h"
@@ -38,6 +36,8 @@ using namespace studio;
 using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
+using studio::ui::testing::MainWindowHome;
+using studio::ui::testing::waitForTrainer;
 
 namespace {
 template <typename T>
@@ -50,33 +50,16 @@ T* child(QWidget* w, const QString& name) {
 
 class TstMainWindow : public QObject {
     Q_OBJECT
-    QTemporaryDir m_home;
-    QString m_trainer;
-
-    void waitForTrainer(MainWindow& w) { QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000); }  // ok() needs a path: set only once checked
+    MainWindowHome m_home;
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        qputenv("XDG_CONFIG_HOME", (m_home.path() + "/config").toUtf8());
-        qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
-        QCoreApplication::setOrganizationName("rfdetr-studio-tests");
-        QCoreApplication::setApplicationName("tst_main_window");
-        QSettings().clear();  // test-mode settings persist between runs: start from a first launch
-        // A stand-in trainer that reports the right version; runs go to the fake process anyway.
-        m_trainer = m_home.path() + "/rfdetr-train";
-        QFile f(m_trainer);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("#!/bin/sh\necho 'rfdetr-train " STUDIO_VERSION " (LibTorch 1.13.0, CPU)'\n");
-        f.close();
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    }
+    void initTestCase() { QVERIFY(m_home.setUp("tst_main_window")); }
 
-    void cleanupTestCase() { QSettings().clear(); }
+    void cleanupTestCase() { m_home.tearDown(); }
 
     void typingUpdatesTheCalculator() {
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         auto* batch = child<QSpinBox>(&w, "field_batch_size");
@@ -97,9 +80,9 @@ private slots:
     }
     void errorsAreInlineAndBlockStart() {
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        waitForTrainer(w);
+        QVERIFY(waitForTrainer(w));
         auto* start = child<QPushButton>(&w, "startButton");
         QTRY_VERIFY(start->isEnabled());
         auto* lr = child<QLineEdit>(&w, "field_lr");
@@ -119,7 +102,7 @@ private slots:
     }
     void presetsApplyInOneClick() {
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
         auto* a100 = child<QPushButton>(&w, "preset_a100-40x4");
         QVERIFY(a100);
@@ -130,14 +113,14 @@ private slots:
     void startRunsThroughTheControllerAndPlots() {
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        waitForTrainer(w);
+        QVERIFY(waitForTrainer(w));
         w.setOutputDir(runs.path() + "/run1");
         QVERIFY2(w.runPanel()->startBlockedReason().isEmpty(), qPrintable(w.runPanel()->startBlockedReason()));
         QVERIFY(w.startRun(StartMode::Fresh));
         QVERIFY(rec.live);
-        QCOMPARE(rec.spec.program, m_trainer);
+        QCOMPARE(rec.spec.program, m_home.trainer());
         QVERIFY(QFile::exists(runs.path() + "/run1/config.json"));
         rec.live->emitStarted();
         QCOMPARE(w.controller()->state(), RunState::Running);
@@ -176,9 +159,9 @@ private slots:
         ev.write(R"({"v":1,"type":"step","epoch":11,"step":1200,"t":1.0,"lr":1e-4,"loss":{"total":2.0}})" "\n");
         ev.close();
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        waitForTrainer(w);
+        QVERIFY(waitForTrainer(w));
         auto* resume = child<QPushButton>(&w, "resumeButton");
         QVERIFY(!resume->isEnabled());
         w.setOutputDir(run.path());
@@ -216,9 +199,9 @@ private slots:
                  R"({"v":1,"type":"done","status":"finished","exit_code":0})" "\n");
         ev.close();
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        waitForTrainer(w);
+        QVERIFY(waitForTrainer(w));
         QVERIFY(w.openRun(run.path()));
         QTRY_COMPARE(w.metrics()->lastStep(), 7LL);
         auto* resume = child<QPushButton>(&w, "resumeButton");
@@ -249,9 +232,9 @@ private slots:
     void closingDuringARunAsks() {
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
-        auto* w = new MainWindow(fakeFactory(&rec), m_trainer);
+        auto* w = new MainWindow(fakeFactory(&rec), m_home.trainer());
         w->show();
-        waitForTrainer(*w);
+        QVERIFY(waitForTrainer(*w));
         w->setOutputDir(runs.path() + "/run2");
         QVERIFY2(w->runPanel()->startBlockedReason().isEmpty(), qPrintable(w->runPanel()->startBlockedReason()));
         QVERIFY(w->startRun(StartMode::Fresh));
@@ -281,7 +264,7 @@ private slots:
         QVERIFY(fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0);
         FakeTrainerProcess::Record rec;
         AppSettings().addRecentRun(run.path());
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         QVERIFY(w.reattachRunningRun());
         QCOMPARE(w.controller()->state(), RunState::Watching);
         QTRY_COMPARE(w.metrics()->lastStep(), 7LL);
@@ -295,13 +278,13 @@ private slots:
         FakeTrainerProcess::Record rec;
         QTemporaryDir dataset;
         {
-            MainWindow w(fakeFactory(&rec), m_trainer);
+            MainWindow w(fakeFactory(&rec), m_home.trainer());
             w.configModel()->setFieldText("epochs", "42");
             w.setDataset(dataset.path());
             w.configModel()->setFieldText("hf_token", "hf_do_not_store");
             w.close();
         }
-        MainWindow again(fakeFactory(&rec), m_trainer);
+        MainWindow again(fakeFactory(&rec), m_home.trainer());
         QCOMPARE(again.configModel()->config().epochs, 42);
         // The dataset picker must show the folder, not overwrite it while laying out its radio buttons.
         QCOMPARE(QString::fromStdString(again.configModel()->config().dataset), dataset.path());

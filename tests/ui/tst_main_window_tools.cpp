@@ -4,17 +4,14 @@
 // tab receives every rank's steps while the loss plot keeps rank 0's; a failed plan is shown in red; the
 // TensorBoard button's server stops with the live run it was opened for, and a browsed one with a run switch
 // or the window.
-#include <QFile>
 #include <QLabel>
 #include <QPushButton>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "fake_trainer_process.h"
-#include "studio_version.h"
+#include "main_window_fixture.h"
 #include "ui/config/run_config_model.h"
 #include "ui/health/health_view.h"
 #include "ui/main/main_window.h"
@@ -27,41 +24,30 @@ using namespace studio;
 using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
+using studio::ui::testing::MainWindowHome;
+using studio::ui::testing::waitForTrainer;
+using studio::ui::testing::writeExecutable;
 
 class TstMainWindowTools : public QObject {
     Q_OBJECT
-    QTemporaryDir m_home;
-    QString m_trainer;
+    MainWindowHome m_home;
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        qputenv("XDG_CONFIG_HOME", (m_home.path() + "/config").toUtf8());
-        qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
-        QCoreApplication::setOrganizationName("rfdetr-studio-tests");
-        QCoreApplication::setApplicationName("tst_main_window_tools");
-        QSettings().clear();
-        m_trainer = m_home.path() + "/rfdetr-train";
-        QFile f(m_trainer);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("#!/bin/sh\necho 'rfdetr-train " STUDIO_VERSION " (LibTorch 1.13.0, CPU)'\n");
-        f.close();
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    }
-    void cleanupTestCase() { QSettings().clear(); }
+    void initTestCase() { QVERIFY(m_home.setUp("tst_main_window_tools")); }
+    void cleanupTestCase() { m_home.tearDown(); }
 
     void predictShowsTheEstimateAndOffersTheSplit() {
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        QVERIFY(waitForTrainer(w));
         w.configModel()->setFieldText("batch_size", "32");
         w.configModel()->setFieldText("grad_accum_steps", "1");
         auto* predict = w.findChild<QPushButton*>("predictButton");
         QVERIFY(predict);
         predict->click();
         QVERIFY(rec.live);
-        QCOMPARE(rec.spec.program, m_trainer);
+        QCOMPARE(rec.spec.program, m_home.trainer());
         QCOMPARE(rec.spec.arguments.value(0), QString("plan"));
         QVERIFY(rec.spec.arguments.contains("--json"));
         QCOMPARE(predict->text(), QString("Cancel prediction"));
@@ -87,9 +73,9 @@ private slots:
 
     void aFailedPlanIsShown() {
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        QVERIFY(waitForTrainer(w));
         w.predictMemory();
         rec.live->emitStarted();
         rec.live->err("rfdetr-train plan: not available in this build yet\n");
@@ -106,9 +92,9 @@ private slots:
     void healthGetsEveryRankAndPlotsGetRankZero() {
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        QVERIFY(waitForTrainer(w));
         w.setOutputDir(runs.path() + "/run1");
         QVERIFY(w.startRun(StartMode::Fresh));
         rec.live->emitStarted();
@@ -131,21 +117,17 @@ private slots:
     void tensorBoardStopsWithItsRun() {
         QTemporaryDir runs;
         const QString tbPath = m_home.path() + "/tensorboard";
-        QFile f(tbPath);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("#!/bin/sh\nexec sleep 60\n");
-        f.close();
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        QVERIFY(writeExecutable(tbPath, "#!/bin/sh\nexec sleep 60\n"));
         // The trainer and TensorBoard get separate records: the factory hands out the one `next` points to.
         FakeTrainerProcess::Record trainer, tb;
         FakeTrainerProcess::Record* next = &trainer;
         TrainerProcessFactory factory = [&next] { return std::make_unique<FakeTrainerProcess>(next); };
         {
-            MainWindow w(factory, m_trainer);
+            MainWindow w(factory, m_home.trainer());
             w.tensorBoard()->setExecutable(tbPath);
             w.tensorBoard()->setUrlOpener([](const QUrl&) {});
             w.show();
-            QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+            QVERIFY(waitForTrainer(w));
             auto* button = w.findChild<QPushButton*>("tensorBoardButton");
             QVERIFY(button);
 

@@ -6,13 +6,11 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "fake_trainer_process.h"
-#include "studio_version.h"
+#include "main_window_fixture.h"
 #include "ui/config/run_config_model.h"
 #include "ui/main/main_window.h"
 #include "ui/panels/oom_banner.h"
@@ -24,6 +22,8 @@ using namespace studio;
 using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
+using studio::ui::testing::MainWindowHome;
+using studio::ui::testing::waitForTrainer;
 
 namespace {
 const char* kOomLine =
@@ -42,25 +42,11 @@ Event parse(const char* line) {
 
 class TstOomSuggestion : public QObject {
     Q_OBJECT
-    QTemporaryDir m_home;
-    QString m_trainer;
+    MainWindowHome m_home;
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        qputenv("XDG_CONFIG_HOME", (m_home.path() + "/config").toUtf8());
-        qputenv("XDG_DATA_HOME", (m_home.path() + "/data").toUtf8());
-        QCoreApplication::setOrganizationName("rfdetr-studio-tests");
-        QCoreApplication::setApplicationName("tst_oom_suggestion");
-        QSettings().clear();
-        m_trainer = m_home.path() + "/rfdetr-train";
-        QFile f(m_trainer);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("#!/bin/sh\necho 'rfdetr-train " STUDIO_VERSION " (LibTorch 1.13.0, CPU)'\n");
-        f.close();
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    }
-    void cleanupTestCase() { QSettings().clear(); }
+    void initTestCase() { QVERIFY(m_home.setUp("tst_oom_suggestion")); }
+    void cleanupTestCase() { m_home.tearDown(); }
 
     void readsTheAgreedDetails() {
         const auto a = oomSuggestionFrom(parse(kOomLine));
@@ -112,9 +98,9 @@ private slots:
     void applyAndResumeRestartsTheRunWithTheSuggestion() {
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
-        MainWindow w(fakeFactory(&rec), m_trainer);
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
         w.show();
-        QTRY_VERIFY_WITH_TIMEOUT(w.trainerCheck().ok(), 10000);
+        QVERIFY(waitForTrainer(w));
         const QString run = runs.path() + "/run1";
         w.setOutputDir(run);
         w.configModel()->setFieldText("batch_size", "16");
@@ -131,8 +117,8 @@ private slots:
         {
             QTemporaryDir other;
             FakeTrainerProcess::Record rec2;
-            MainWindow w2(fakeFactory(&rec2), m_trainer);
-            QTRY_VERIFY_WITH_TIMEOUT(w2.trainerCheck().ok(), 10000);
+            MainWindow w2(fakeFactory(&rec2), m_home.trainer());
+            QVERIFY(waitForTrainer(w2));
             w2.setOutputDir(other.path() + "/run2");
             QVERIFY(w2.startRun(StartMode::Fresh));
             rec2.live->emitStarted();
