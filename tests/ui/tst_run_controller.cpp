@@ -42,6 +42,29 @@ int countEvents(const QSignalSpy& spy) {
     for (const auto& args : spy) n += int(args.at(0).value<std::vector<Event>>().size());
     return n;
 }
+
+/// A RunController over a fake trainer process (trainer path "/x/rfdetr-train") and a fresh temporary run
+/// folder. Main thread.
+struct ControllerRig {
+    QTemporaryDir dir;
+    FakeTrainerProcess::Record rec;
+    RunController rc{fakeFactory(&rec)};
+
+    ControllerRig() { rc.setTrainerPath("/x/rfdetr-train"); }
+    /// Starts configIn(dir) in `mode`; false (the controller's reason as a warning) when it refuses.
+    bool start(StartMode mode = StartMode::Fresh) {
+        QString err;
+        const bool ok = rc.start(configIn(dir.path()), mode, &err);
+        if (!ok) qWarning("start refused: %s", qPrintable(err));
+        return ok;
+    }
+    /// start(), then the fake process reports it started (the controller is Running).
+    bool startRunning() {
+        if (!start()) return false;
+        rec.live->emitStarted();
+        return true;
+    }
+};
 }  // namespace
 
 class TstRunController : public QObject {
@@ -81,22 +104,18 @@ private slots:
         QCOMPARE(rc.trainerPid(), 4242);
     }
     void eventsLogsAndMalformedLines() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QSignalSpy events(&rc, &RunController::eventsReceived);
-        QSignalSpy logs(&rc, &RunController::logLines);
-        QSignalSpy malformed(&rc, &RunController::malformedLinesChanged);
+        ControllerRig t;
+        QSignalSpy events(&t.rc, &RunController::eventsReceived);
+        QSignalSpy logs(&t.rc, &RunController::logLines);
+        QSignalSpy malformed(&t.rc, &RunController::malformedLinesChanged);
         QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
+        QVERIFY(t.startRunning());
         // A line split across reads, garbage, an unknown type, then a done event.
-        rec.live->out(stepLine(1).left(20));
-        rec.live->out(stepLine(1).mid(20) + stepLine(2) + "not json\n{\"v\":1,\"type\":\"future\"}\n");
-        rec.live->err("[10:00:00] [warning] slow loader\n[10:00:01] [info] epoch 0\n");
+        t.rec.live->out(stepLine(1).left(20));
+        t.rec.live->out(stepLine(1).mid(20) + stepLine(2) + "not json\n{\"v\":1,\"type\":\"future\"}\n");
+        t.rec.live->err("[10:00:00] [warning] slow loader\n[10:00:01] [info] epoch 0\n");
         QCOMPARE(countEvents(events), 3);
-        QCOMPARE(rc.malformedLines(), 1);
+        QCOMPARE(t.rc.malformedLines(), 1);
         QCOMPARE(malformed.last().at(0).toInt(), 1);
         QList<LogLine> all;
         for (const auto& a : logs) all += a.at(0).value<QList<LogLine>>();
@@ -107,88 +126,63 @@ private slots:
         }
         QVERIFY(sawWarning);
         QVERIFY(sawStdout);
-        rec.live->out(R"({"v":1,"type":"done","status":"finished","exit_code":0})" "\n");
-        rec.live->exit(0);
-        QCOMPARE(rc.state(), RunState::Finished);
+        t.rec.live->out(R"({"v":1,"type":"done","status":"finished","exit_code":0})" "\n");
+        t.rec.live->exit(0);
+        QCOMPARE(t.rc.state(), RunState::Finished);
     }
     void floodingOutputStaysBounded() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QSignalSpy events(&rc, &RunController::eventsReceived);
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
+        ControllerRig t;
+        QSignalSpy events(&t.rc, &RunController::eventsReceived);
+        QVERIFY(t.startRunning());
         QByteArray chunk;
         for (int i = 1; i <= 20000; ++i) chunk += stepLine(i);
-        rec.live->out(chunk);
-        rec.live->out(QByteArray(8 << 20, 'x'));  // one 8 MB line without newline: cut at 1 MB
-        rec.live->out("\n");
+        t.rec.live->out(chunk);
+        t.rec.live->out(QByteArray(8 << 20, 'x'));  // one 8 MB line without newline: cut at 1 MB
+        t.rec.live->out("\n");
         QCOMPARE(countEvents(events), 20000);
-        QCOMPARE(rc.malformedLines(), 1);
+        QCOMPARE(t.rc.malformedLines(), 1);
         QCOMPARE(events.count(), 1);  // one batch per read
     }
     void stopSendsTheCommandThenOffersKill() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        rc.setStopGraceMs(50);
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        QSignalSpy slow(&rc, &RunController::stopTakingLong);
-        rc.stop();
-        QCOMPARE(rec.written, QByteArray("{\"cmd\":\"stop\"}\n"));
-        QCOMPARE(rc.state(), RunState::Stopping);
+        ControllerRig t;
+        t.rc.setStopGraceMs(50);
+        QVERIFY(t.startRunning());
+        QSignalSpy slow(&t.rc, &RunController::stopTakingLong);
+        t.rc.stop();
+        QCOMPARE(t.rec.written, QByteArray("{\"cmd\":\"stop\"}\n"));
+        QCOMPARE(t.rc.state(), RunState::Stopping);
         QVERIFY(slow.wait(2000));
-        QVERIFY(rc.stopTimedOut());
-        rc.killNow();
-        QCOMPARE(rec.kills, 1);
-        QCOMPARE(rc.state(), RunState::Stopped);
+        QVERIFY(t.rc.stopTimedOut());
+        t.rc.killNow();
+        QCOMPARE(t.rec.kills, 1);
+        QCOMPARE(t.rc.state(), RunState::Stopped);
     }
     void gracefulStopEndsStopped() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        rc.stop();
-        rec.live->out(R"({"v":1,"type":"checkpoint","epoch":0,"step":5,"path":"checkpoint.pth","has_ema":true})" "\n"
+        ControllerRig t;
+        QVERIFY(t.startRunning());
+        t.rc.stop();
+        t.rec.live->out(R"({"v":1,"type":"checkpoint","epoch":0,"step":5,"path":"checkpoint.pth","has_ema":true})" "\n"
                       R"({"v":1,"type":"done","status":"stopped","exit_code":0})" "\n");
-        rec.live->exit(0);
-        QCOMPARE(rc.state(), RunState::Stopped);
-        QVERIFY(rc.failureMessage().isEmpty());
+        t.rec.live->exit(0);
+        QCOMPARE(t.rc.state(), RunState::Stopped);
+        QVERIFY(t.rc.failureMessage().isEmpty());
     }
     void stopFallsBackToSigintWhenStdinIsClosed() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        rec.live->closeStdin();
-        rc.stop();
-        QCOMPARE(rec.interrupts, 1);
-        rec.live->exit(130);
-        QCOMPARE(rc.state(), RunState::Stopped);
+        ControllerRig t;
+        QVERIFY(t.startRunning());
+        t.rec.live->closeStdin();
+        t.rc.stop();
+        QCOMPARE(t.rec.interrupts, 1);
+        t.rec.live->exit(130);
+        QCOMPARE(t.rc.state(), RunState::Stopped);
     }
     void crashShowsTheErrorEvent() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QSignalSpy failed(&rc, &RunController::failed);
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        rec.live->out(R"({"v":1,"type":"error","rank":1,"message":"CUDA out of memory","hint":"lower batch_size","code":"oom"})" "\n");
-        rec.live->exit(1);
-        QCOMPARE(rc.state(), RunState::Failed);
+        ControllerRig t;
+        QSignalSpy failed(&t.rc, &RunController::failed);
+        QVERIFY(t.startRunning());
+        t.rec.live->out(R"({"v":1,"type":"error","rank":1,"message":"CUDA out of memory","hint":"lower batch_size","code":"oom"})" "\n");
+        t.rec.live->exit(1);
+        QCOMPARE(t.rc.state(), RunState::Failed);
         QCOMPARE(failed.count(), 1);
         const QString msg = failed.first().at(0).toString();
         QVERIFY(msg.contains("exited with code 1"));
@@ -198,104 +192,84 @@ private slots:
     }
     void aFailureNamesAMidEpochCheckpointWithoutMinusOne() {
         // Out of memory at step 4 of the first epoch: the checkpoint closes no epoch (rfdetr's epoch -1).
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        QFile pth(dir.filePath("checkpoint.pth"));
+        ControllerRig t;
+        QVERIFY(t.startRunning());
+        QFile pth(t.dir.filePath("checkpoint.pth"));
         QVERIFY(pth.open(QIODevice::WriteOnly));
         pth.write("PK");
         pth.close();
-        QFile side(dir.filePath("checkpoint.pth.json"));
+        QFile side(t.dir.filePath("checkpoint.pth.json"));
         QVERIFY(side.open(QIODevice::WriteOnly));
         side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":3,"has_ema":true,)"
                    R"("complete":true,"kind":"last","world_size":1,"model_size":"small","num_classes":3,"resumable":true})");
         side.close();
-        rec.live->out(R"({"v":1,"type":"checkpoint","epoch":-1,"step":3,"path":"checkpoint.pth","has_ema":true})" "\n"
+        t.rec.live->out(R"({"v":1,"type":"checkpoint","epoch":-1,"step":3,"path":"checkpoint.pth","has_ema":true})" "\n"
                       R"({"v":1,"type":"error","rank":0,"message":"batch 2 ran out of memory","code":"oom"})" "\n");
-        rec.live->exit(1);
-        QCOMPARE(rc.state(), RunState::Failed);
-        QVERIFY2(rc.failureMessage().contains("keeps a checkpoint (epoch 1, step 3 (mid-epoch)): Resume continues from it."),
-                 qPrintable(rc.failureMessage()));
-        QVERIFY(!rc.failureMessage().contains("epoch 0"));
-        QVERIFY(!rc.failureMessage().contains("-1"));
+        t.rec.live->exit(1);
+        QCOMPARE(t.rc.state(), RunState::Failed);
+        QVERIFY2(t.rc.failureMessage().contains("keeps a checkpoint (epoch 1, step 3 (mid-epoch)): Resume continues from it."),
+                 qPrintable(t.rc.failureMessage()));
+        QVERIFY(!t.rc.failureMessage().contains("epoch 0"));
+        QVERIFY(!t.rc.failureMessage().contains("-1"));
     }
     void crashWithoutEventsShowsTheStderrTail() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
+        ControllerRig t;
         QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->emitStarted();
-        for (int i = 0; i < 60; ++i) rec.live->err(QByteArray("line ") + QByteArray::number(i) + "\n");
-        rec.live->err("Segmentation fault");  // no newline: flushed at exit
-        rec.live->exit(11, true);
-        QCOMPARE(rc.state(), RunState::Failed);
-        QVERIFY(rc.failureMessage().contains("crashed"));
-        QVERIFY(rc.failureMessage().contains("Segmentation fault"));
-        QVERIFY(rc.failureMessage().contains("line 59"));
-        QVERIFY(!rc.failureMessage().contains("line 40\n"));  // only the tail
-        QCOMPARE(rc.stderrTail().size(), 40);
+        QVERIFY(t.startRunning());
+        for (int i = 0; i < 60; ++i) t.rec.live->err(QByteArray("line ") + QByteArray::number(i) + "\n");
+        t.rec.live->err("Segmentation fault");  // no newline: flushed at exit
+        t.rec.live->exit(11, true);
+        QCOMPARE(t.rc.state(), RunState::Failed);
+        QVERIFY(t.rc.failureMessage().contains("crashed"));
+        QVERIFY(t.rc.failureMessage().contains("Segmentation fault"));
+        QVERIFY(t.rc.failureMessage().contains("line 59"));
+        QVERIFY(!t.rc.failureMessage().contains("line 40\n"));  // only the tail
+        QCOMPARE(t.rc.stderrTail().size(), 40);
     }
     void failedToStartIsReported() {
-        QTemporaryDir dir;
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QString err;
-        QVERIFY(rc.start(configIn(dir.path()), StartMode::Fresh, &err));
-        rec.live->failToStart("No such file or directory");
-        QCOMPARE(rc.state(), RunState::Failed);
-        QVERIFY(rc.failureMessage().contains("No such file or directory"));
-        QVERIFY(rc.failureMessage().contains("Settings"));
+        ControllerRig t;
+        QVERIFY(t.start());
+        t.rec.live->failToStart("No such file or directory");
+        QCOMPARE(t.rc.state(), RunState::Failed);
+        QVERIFY(t.rc.failureMessage().contains("No such file or directory"));
+        QVERIFY(t.rc.failureMessage().contains("Settings"));
     }
     void refusesToOverwriteARunOrAnUnusableFolder() {
-        QTemporaryDir dir;
-        QFile ev(dir.path() + "/events.jsonl");
+        ControllerRig t;
+        QFile ev(t.dir.path() + "/events.jsonl");
         QVERIFY(ev.open(QIODevice::WriteOnly));
         ev.write(stepLine(1));
         ev.close();
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
         QString err;
-        QVERIFY(!rc.start(configIn(dir.path()), StartMode::Fresh, &err));
+        QVERIFY(!t.rc.start(configIn(t.dir.path()), StartMode::Fresh, &err));
         QVERIFY(err.contains("already holds a run"));
-        QVERIFY(!QFile::exists(dir.path() + "/config.json"));  // nothing written
-        QVERIFY(!rec.live);
-        QFile file(dir.path() + "/plainfile");
+        QVERIFY(!QFile::exists(t.dir.path() + "/config.json"));  // nothing written
+        QVERIFY(!t.rec.live);
+        QFile file(t.dir.path() + "/plainfile");
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.close();
-        QVERIFY(!rc.start(configIn(file.fileName()), StartMode::Fresh, &err));
+        QVERIFY(!t.rc.start(configIn(file.fileName()), StartMode::Fresh, &err));
         QVERIFY(err.contains("not a folder"));
-        RunController noTrainer(fakeFactory(&rec));
-        QVERIFY(!noTrainer.start(configIn(dir.path() + "/new"), StartMode::Fresh, &err));
+        RunController noTrainer(fakeFactory(&t.rec));
+        QVERIFY(!noTrainer.start(configIn(t.dir.path() + "/new"), StartMode::Fresh, &err));
         QVERIFY(err.contains("rfdetr-train"));
     }
     void resumeReplaysHistoryThenLaunches() {
-        QTemporaryDir dir;
-        QFile ev(dir.path() + "/events.jsonl");
+        ControllerRig t;
+        QFile ev(t.dir.path() + "/events.jsonl");
         QVERIFY(ev.open(QIODevice::WriteOnly));
         ev.write(stepLine(1) + stepLine(2) + R"({"v":1,"type":"done","status":"stopped","exit_code":0})" "\n");
         ev.close();
-        FakeTrainerProcess::Record rec;
-        RunController rc(fakeFactory(&rec));
-        rc.setTrainerPath("/x/rfdetr-train");
-        QSignalSpy events(&rc, &RunController::eventsReceived);
-        QString err;
-        QVERIFY2(rc.start(configIn(dir.path()), StartMode::ResumeAuto, &err), qPrintable(err));
-        QTRY_VERIFY(rec.live != nullptr);
+        QSignalSpy events(&t.rc, &RunController::eventsReceived);
+        QVERIFY(t.start(StartMode::ResumeAuto));
+        QTRY_VERIFY(t.rec.live != nullptr);
         QCOMPARE(countEvents(events), 3);
-        QVERIFY(rec.spec.arguments.contains("--resume"));
-        QCOMPARE(rec.spec.arguments.at(rec.spec.arguments.indexOf("--resume") + 1), QString("auto"));
-        rec.live->emitStarted();
-        rec.live->out(stepLine(3));
-        rec.live->exit(1);  // the old run's "stopped" must not count for the new process
-        QCOMPARE(rc.state(), RunState::Failed);
+        QVERIFY(t.rec.spec.arguments.contains("--resume"));
+        QCOMPARE(t.rec.spec.arguments.at(t.rec.spec.arguments.indexOf("--resume") + 1), QString("auto"));
+        t.rec.live->emitStarted();
+        t.rec.live->out(stepLine(3));
+        t.rec.live->exit(1);  // the old run's "stopped" must not count for the new process
+        QCOMPARE(t.rc.state(), RunState::Failed);
     }
     void attachToAFinishedRun() {
         QTemporaryDir dir;
