@@ -38,8 +38,8 @@ private slots:
         f.outputDir = "runs/forms a";
         f.checkpointSaved = true;
         const OomAdvice a = makeOomAdvice(f);
-        QCOMPARE(a.message, std::string("batch 16 \xC3\x97 accum 1 \xC3\x97 4 GPUs = 64 ran out of memory on GPU 2 "
-                                        "(79.1 of 80 GiB); try 8 \xC3\x97 2 \xC3\x97 4 = 64"));
+        QCOMPARE(a.message, std::string("batch 16 \xC3\x97 accum 1 \xC3\x97 4 GPUs = 64 ran out of memory on GPU 2: "
+                                        "79.1 of 80.0 GiB in use; try 8 \xC3\x97 2 \xC3\x97 4 = 64"));
         QCOMPARE(a.command, std::string("rfdetr-train --config 'runs/forms a/config.json' --resume auto "
                                         "--batch-size 8 --grad-accum-steps 2"));
         QCOMPARE(a.env, std::string("BATCH_SIZE=8 GRAD_ACCUM_STEPS=2 RESUME_CHECKPOINT=auto"));
@@ -77,6 +77,18 @@ private slots:
         QCOMPARE(shellQuote("it's"), std::string("'it'\\''s'"));
         QCOMPARE(shellQuote(""), std::string("''"));
         QCOMPARE(formatGiB(3ull << 29), std::string("1.5 GiB"));
+    }
+
+    void whereUsesOneWordingAndOneRounding() {
+        const std::uint64_t used = static_cast<std::uint64_t>(5.3 * (1ull << 30));
+        const std::uint64_t total = static_cast<std::uint64_t>(23.5 * (1ull << 30));
+        QCOMPARE(outOfMemoryWhere("cpu", used, total), std::string(" on the host (CPU memory): 5.3 of 23.5 GiB in use"));
+        QCOMPARE(outOfMemoryWhere("cuda:0", 1ull << 30, 80ull << 30), std::string(" on GPU 0: 1.0 of 80.0 GiB in use"));
+        QCOMPARE(outOfMemoryWhere("mps", std::nullopt, std::nullopt), std::string(" on mps"));
+        QCOMPARE(outOfMemoryWhere("cuda:3", used, std::nullopt), std::string(" on GPU 3"));
+        QCOMPARE(outOfMemoryWhere("", used, total), std::string(": 5.3 of 23.5 GiB in use"));
+        QCOMPARE(outOfMemoryWhere("cpu", used, std::uint64_t(0)), std::string(" on the host (CPU memory)"));
+        QCOMPARE(outOfMemoryWhere("", std::nullopt, std::nullopt), std::string());
     }
 };
 

@@ -90,7 +90,7 @@ private slots:
         QCOMPARE(o.errorCode, std::string("oom"));
         QCOMPARE(o.globalStep, std::int64_t(4));
         QVERIFY(o.checkpointSaved);
-        QVERIFY2(o.message.rfind("batch 2 \xC3\x97 accum 2 = 4 ran out of memory on the host (CPU memory) (", 0) == 0,
+        QVERIFY2(o.message.rfind("batch 2 \xC3\x97 accum 2 = 4 ran out of memory on the host (CPU memory): ", 0) == 0,
                  o.message.c_str());
         QVERIFY2(o.message.find("try 1 \xC3\x97 4 \xC3\x97 1 = 4") != std::string::npos, o.message.c_str());
         QVERIFY2(o.message.find("CUDA out of memory. Tried to allocate") != std::string::npos, o.message.c_str());

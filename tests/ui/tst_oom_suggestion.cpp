@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "base/run/oom_advice.h"
 #include "fake_trainer_process.h"
 #include "main_window_fixture.h"
 #include "ui/config/run_config_model.h"
@@ -59,8 +60,28 @@ private slots:
         QCOMPARE(a->suggestedAccum, 2);
         QCOMPARE(a->device, QString("cuda:2"));
         QVERIFY(a->command.contains("--batch-size 8"));
-        QCOMPARE(oomSuggestionText(*a), QString::fromUtf8("Batch 16 × 1 × 4 = 64 ran out of memory on cuda:2 (79.1 of 80.0 GiB); "
+        QCOMPARE(oomSuggestionText(*a), QString::fromUtf8("Batch 16 × 1 × 4 = 64 ran out of memory on GPU 2: 79.1 of 80.0 GiB in use; "
                                                       "try 8 × 2 × 4 = 64 (same effective batch)."));
+    }
+
+    void bannerAndRunLogSayWhereInOneWording() {
+        // The trainer's message (run log) and the banner built from the event's details say the same.
+        OomFacts f;
+        f.batchSize = 4;
+        f.gradAccumSteps = 1;
+        f.device = "cpu";
+        f.usedBytes = static_cast<std::uint64_t>(5.3 * (1ull << 30));
+        f.totalBytes = static_cast<std::uint64_t>(23.5 * (1ull << 30));
+        const OomAdvice advice = makeOomAdvice(f);
+        ErrorEvent e;
+        e.code = "oom";
+        e.message = advice.message;
+        e.details = advice.details;
+        const auto a = oomSuggestionFrom(Event{e});
+        QVERIFY(a);
+        const QString where = QStringLiteral(" on the host (CPU memory): 5.3 of 23.5 GiB in use;");
+        QVERIFY2(QString::fromStdString(advice.message).contains(where), advice.message.c_str());
+        QVERIFY2(oomSuggestionText(*a).contains(where), qPrintable(oomSuggestionText(*a)));
     }
 
     void otherErrorsAndMissingFieldsAreHandled() {

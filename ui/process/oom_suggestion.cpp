@@ -2,6 +2,10 @@
 
 #include <QObject>
 #include <algorithm>
+#include <cstdint>
+#include <optional>
+
+#include "base/run/oom_advice.h"
 
 namespace studio::ui {
 
@@ -51,10 +55,12 @@ QString oomSuggestionText(const OomSuggestion& a) {
     const long long eff = a.effectiveBatch > 0 ? a.effectiveBatch
                                                : static_cast<long long>(a.batchSize) * std::max(1, a.gradAccumSteps) * std::max(1, a.numGpus);
     QString s = QObject::tr("Batch %1 = %2 ran out of memory").arg(split(a.batchSize, std::max(1, a.gradAccumSteps), gpus)).arg(eff);
-    if (!a.device.isEmpty()) s += QObject::tr(" on %1").arg(a.device);
-    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-    if (a.totalBytes > 0)
-        s += QObject::tr(" (%1 of %2 GiB)").arg(a.usedBytes / kGiB, 0, 'f', 1).arg(a.totalBytes / kGiB, 0, 'f', 1);
+    std::optional<std::uint64_t> used, total;  // JSON numbers; known when the total is
+    if (a.totalBytes > 0) {
+        used = static_cast<std::uint64_t>(std::max(0.0, a.usedBytes));
+        total = static_cast<std::uint64_t>(a.totalBytes);
+    }
+    s += QString::fromStdString(outOfMemoryWhere(a.device.toStdString(), used, total));
     if (a.hasSuggestion()) {
         const long long neff = static_cast<long long>(a.suggestedBatch) * a.suggestedAccum * std::max(1, a.numGpus);
         s += QObject::tr("; try %1 = %2").arg(split(a.suggestedBatch, a.suggestedAccum, gpus)).arg(neff);

@@ -1,7 +1,8 @@
 #pragma once
 // The "oom" error event's details (shared agreement, see docs/ARCHITECTURE.md) read into a suggestion the
-// Studio can show and apply: "batch 16 × accum 1 × 4 GPUs = 64 ran out of memory on cuda:2 (79.1 of 80 GiB);
-// try 8 × 2 × 4 = 64". Absent fields stay unknown (0 / "").
+// Studio can show and apply: "Batch 16 × 1 × 4 = 64 ran out of memory on GPU 2: 79.1 of 80.0 GiB in use;
+// try 8 × 2 × 4 = 64 (same effective batch)." (where and how much in the run log's wording, base/run/
+// oom_advice.h outOfMemoryWhere). Absent fields stay unknown (0 / "").
 #include <QString>
 #include <optional>
 

@@ -29,30 +29,30 @@ std::string shellQuote(const std::string& s) {
     return out + "'";
 }
 
+std::string outOfMemoryWhere(const std::string& device, std::optional<std::uint64_t> usedBytes,
+                             std::optional<std::uint64_t> totalBytes) {
+    std::string where;
+    if (device.rfind("cuda:", 0) == 0) {
+        where = " on GPU " + device.substr(5);
+    } else if (device == "cpu") {
+        where = " on the host (CPU memory)";
+    } else if (!device.empty()) {
+        where = " on " + device;
+    }
+    if (usedBytes && totalBytes && *totalBytes > 0) {
+        std::string used = formatGiB(*usedBytes);
+        used.resize(used.size() - 4);  // "79.1 GiB" -> "79.1": one unit for both
+        where += ": " + used + " of " + formatGiB(*totalBytes) + " in use";
+    }
+    return where;
+}
+
 namespace {
 
 std::string splitText(int batch, int accum, int world) {
     std::string s = "batch " + std::to_string(batch) + " \xC3\x97 accum " + std::to_string(accum);
     if (world > 1) s += " \xC3\x97 " + std::to_string(world) + " GPUs";
     return s + " = " + std::to_string(effectiveBatchSize(batch, accum, world));
-}
-
-std::string whereText(const OomFacts& f) {
-    std::string where;
-    if (f.device.rfind("cuda:", 0) == 0) {
-        where = "GPU " + f.device.substr(5);
-    } else if (f.device == "cpu") {
-        where = "the host (CPU memory)";
-    } else if (!f.device.empty()) {
-        where = f.device;
-    }
-    if (f.usedBytes && f.totalBytes) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " (%.1f of %.0f GiB)", static_cast<double>(*f.usedBytes) / (1 << 30),
-                      static_cast<double>(*f.totalBytes) / (1 << 30));
-        where += buf;
-    }
-    return where;
 }
 
 }  // namespace
@@ -62,9 +62,8 @@ OomAdvice makeOomAdvice(const OomFacts& f) {
     const int world = std::max(1, f.worldSize);
     const long long effective = effectiveBatchSize(f.batchSize, f.gradAccumSteps, world);
     a.suggested = smallerSplit(f.batchSize, f.gradAccumSteps);
-    const std::string where = whereText(f);
     a.message = splitText(f.batchSize, f.gradAccumSteps, world) + " ran out of memory" +
-                (where.empty() ? "" : " on " + where);
+                outOfMemoryWhere(f.device, f.usedBytes, f.totalBytes);
     nlohmann::json d = {{"batch_size", f.batchSize},
                         {"grad_accum_steps", f.gradAccumSteps},
                         {"num_gpus", world},

@@ -1,7 +1,7 @@
 #pragma once
 // What to tell a user whose run ran out of memory (issue 11): the batch split that keeps the effective batch
 // (smaller micro-batch, more accumulation), the sentence "batch 16 × accum 1 × 4 GPUs = 64 ran out of memory
-// on GPU 2 (79.1 of 80 GiB); try 8 × 2 × 4 = 64", and the "oom" error event's details with the exact command
+// on GPU 2: 79.1 of 80.0 GiB in use; try 8 × 2 × 4 = 64", and the "oom" error event's details with the exact command
 // and environment to resume with. Pure arithmetic and text: no Torch, no I/O.
 #include <cstdint>
 #include <optional>
@@ -47,6 +47,13 @@ OomAdvice makeOomAdvice(const OomFacts& facts);
 
 /// "79.1 GiB" (one decimal, binary units). Any thread.
 std::string formatGiB(std::uint64_t bytes);
+
+/// What follows "ran out of memory" for a user, the one wording of the run log and the Studio's banner:
+/// " on GPU 2: 79.1 of 80.0 GiB in use" ("cuda:N" -> GPU N, "cpu" -> the host (CPU memory), another device
+/// by its name; bytes with one decimal, binary units, only when both are known and total > 0), " on GPU 2"
+/// without bytes, ": 79.1 of 80.0 GiB in use" without a device, "" when nothing is known. Any thread.
+std::string outOfMemoryWhere(const std::string& device, std::optional<std::uint64_t> usedBytes,
+                             std::optional<std::uint64_t> totalBytes);
 
 /// `s` quoted for a POSIX shell when it needs quoting. Any thread.
 std::string shellQuote(const std::string& s);
