@@ -16,6 +16,7 @@
 #include "base/eval/coco_evaluator.h"
 #include "base/eval/detections_json.h"
 #include "base/eval/extended_metrics.h"
+#include "bench_args.h"
 #include "bench_util.h"
 #include "coco_synth.h"
 
@@ -62,16 +63,16 @@ int main(int argc, char** argv) {
     std::uint64_t images = 18195, boxes = 240584;
     int perImage = 100;
     std::string keep;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--images" && i + 1 < argc)
-            images = std::strtoull(argv[++i], nullptr, 10);
-        else if (a == "--boxes" && i + 1 < argc)
-            boxes = std::strtoull(argv[++i], nullptr, 10);
-        else if (a == "--dets-per-image" && i + 1 < argc)
-            perImage = std::atoi(argv[++i]);
-        else if (a == "--keep" && i + 1 < argc)
-            keep = argv[++i];
+    bench::Args args("bench_coco_eval", argc, argv);
+    while (args.next()) {
+        if (args.is("--images"))
+            images = args.count();
+        else if (args.is("--boxes"))
+            boxes = args.count();
+        else if (args.is("--dets-per-image"))
+            perImage = args.number();
+        else if (args.is("--keep"))
+            keep = args.value();
         else {
             std::fprintf(stderr,
                          "usage: bench_coco_eval [--images N] [--boxes N] [--dets-per-image N] "
@@ -79,10 +80,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const fs::path dir =
-        keep.empty() ? fs::temp_directory_path() / ("bench_coco_eval." + std::to_string(::getpid()))
-                     : fs::path(keep);
-    fs::create_directories(dir);
+    const bench::ScratchDir scratch("bench_coco_eval", keep);
+    const fs::path& dir = scratch.path();
     const std::string gtPath = (dir / "_annotations.coco.json").string(),
                       dtPath = (dir / "detections.json").string();
     const auto gen = bench::runInChild([&] {
@@ -142,7 +141,5 @@ int main(int argc, char** argv) {
     std::printf(
         "peak RSS %.0f MiB (P5 reference 3.67 GB); %u hardware threads, load average %.1f\n",
         run.peakMiB, std::thread::hardware_concurrency(), bench::loadAverage());
-    if (keep.empty())
-        fs::remove_all(dir);
     return 0;
 }

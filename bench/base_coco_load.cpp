@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/coco/coco_index.h"
+#include "bench_args.h"
 #include "bench_util.h"
 #include "coco_synth.h"
 
@@ -21,18 +22,18 @@ int main(int argc, char** argv) {
     std::uint64_t images = 436000, boxes = 5758832;
     bool python = true, noReference = false;
     std::string keep;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--images" && i + 1 < argc)
-            images = std::strtoull(argv[++i], nullptr, 10);
-        else if (a == "--boxes" && i + 1 < argc)
-            boxes = std::strtoull(argv[++i], nullptr, 10);
-        else if (a == "--no-python")
+    bench::Args args("bench_coco_load", argc, argv);
+    while (args.next()) {
+        if (args.is("--images"))
+            images = args.count();
+        else if (args.is("--boxes"))
+            boxes = args.count();
+        else if (args.is("--no-python"))
             python = false;
-        else if (a == "--no-reference")
+        else if (args.is("--no-reference"))
             noReference = true;
-        else if (a == "--keep" && i + 1 < argc)
-            keep = argv[++i];
+        else if (args.is("--keep"))
+            keep = args.value();
         else {
             std::fprintf(stderr,
                          "usage: bench_coco_load [--images N] [--boxes N] [--no-python] [--no-reference] "
@@ -40,9 +41,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const fs::path dir =
-        keep.empty() ? fs::temp_directory_path() / ("bench_coco_load." + std::to_string(::getpid())) : fs::path(keep);
-    fs::create_directories(dir);
+    const bench::ScratchDir scratch("bench_coco_load", keep);
+    const fs::path& dir = scratch.path();
     const std::string json = (dir / "_annotations.coco.json").string();
 
     const auto g = bench::runInChild([&] { return std::to_string(bench::writeSynthCoco(json, images, boxes, 42)); });
@@ -124,7 +124,5 @@ int main(int argc, char** argv) {
         "target (>= 10x python by CPU time, <= 0.95 GB, <= 1/5 of python's memory): %s; "
         "goal <= 6 s wall: %s\n",
         met ? "met" : "NOT met", fast.seconds <= 6.0 ? "met" : "NOT met");
-    if (keep.empty())
-        fs::remove_all(dir);
     return 0;
 }

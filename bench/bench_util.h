@@ -8,11 +8,37 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
 
 namespace bench {
+
+/// The folder a benchmark writes its generated files to, created here: `keep` when given (left in place),
+/// else <temp>/<name>.<pid>, removed with this object. Caller's thread (a forked child leaves it alone).
+class ScratchDir {
+public:
+    ScratchDir(const std::string& name, const std::string& keep)
+        : m_keep(!keep.empty()),
+          m_path(m_keep ? std::filesystem::path(keep)
+                        : std::filesystem::temp_directory_path() / (name + "." + std::to_string(::getpid()))) {
+        std::filesystem::create_directories(m_path);
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        if (!m_keep) std::filesystem::remove_all(m_path, ec);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    /// The folder.
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    bool m_keep;
+    std::filesystem::path m_path;
+};
 
 struct ChildResult {
     bool ok = false;

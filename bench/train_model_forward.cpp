@@ -19,6 +19,7 @@
 #include <torch/cuda.h>
 
 #include "base/runtime/cpu_runtime_env.h"
+#include "bench_args.h"
 #include "train/model/autocast_guard.h"
 #include "train/model/predictor.h"
 #include "train/model/rfdetr.h"
@@ -79,50 +80,22 @@ double forwardMacs(const ModelConfig& c, int res) {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "%s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--sizes") {
-            o.sizes.clear();
-            std::string list = value();
-            for (size_t p = 0; p <= list.size();) {
-                const size_t comma = std::min(list.find(',', p), list.size());
-                auto s = parseModelSize(list.substr(p, comma - p));
-                if (!s) {
-                    std::fprintf(stderr, "unknown size in --sizes: %s (%s)\n", list.c_str(), modelSizeChoices().c_str());
-                    std::exit(2);
-                }
-                o.sizes.push_back(*s);
-                p = comma + 1;
-            }
-        } else if (a == "--resolution") {
-            o.resolution = std::atoi(value().c_str());
-        } else if (a == "--batch") {
-            o.batch = std::atoi(value().c_str());
-        } else if (a == "--iters") {
-            o.iters = std::atoi(value().c_str());
-        } else if (a == "--device") {
-            o.device = value();
-        } else if (a == "--no-train") {
-            o.train = false;
-        } else if (a == "--no-bf16") {
-            o.bf16 = false;
-        } else {
+    bench::Args args("bench_model_forward", argc, argv);
+    while (args.next()) {
+        if (args.is("--sizes")) o.sizes = args.sizes();
+        else if (args.is("--resolution")) o.resolution = args.number();
+        else if (args.is("--batch")) o.batch = args.number();
+        else if (args.is("--iters")) o.iters = args.number();
+        else if (args.is("--device")) o.device = args.value();
+        else if (args.is("--no-train")) o.train = false;
+        else if (args.is("--no-bf16")) o.bf16 = false;
+        else {
             std::fprintf(stderr, "usage: bench_model_forward [--sizes LIST] [--resolution PX] [--batch N] [--iters N] "
                                  "[--device auto|cpu|cuda] [--no-train] [--no-bf16]\n");
-            std::exit(a == "--help" ? 0 : 2);
+            std::exit(args.is("--help") ? 0 : 2);
         }
     }
-    if (o.resolution % 32) {
-        std::fprintf(stderr, "--resolution must be a multiple of 32\n");
-        std::exit(2);
-    }
+    if (o.resolution % 32) args.fail("--resolution must be a multiple of 32");
     return o;
 }
 

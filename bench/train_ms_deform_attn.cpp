@@ -16,6 +16,7 @@
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
 
+#include "bench_args.h"
 #include "train/model/autocast_guard.h"
 #include "train/model/kernel_path.h"
 #include "train/model/ms_deform_attn_core.h"
@@ -35,24 +36,17 @@ struct Options {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "%s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (a == "--device") o.device = value();
-        else if (a == "--batch") o.batch = std::atoi(value().c_str());
-        else if (a == "--model-batch") o.modelBatch = std::atoi(value().c_str());
-        else if (a == "--iters") o.iters = std::atoi(value().c_str());
-        else if (a == "--no-model") o.model = false;
+    bench::Args args("bench_ms_deform_attn", argc, argv);
+    while (args.next()) {
+        if (args.is("--device")) o.device = args.value();
+        else if (args.is("--batch")) o.batch = args.number();
+        else if (args.is("--model-batch")) o.modelBatch = args.number();
+        else if (args.is("--iters")) o.iters = args.number();
+        else if (args.is("--no-model")) o.model = false;
         else {
             std::fprintf(stderr, "usage: bench_ms_deform_attn [--device auto|cpu|cuda] [--batch N] [--model-batch N] "
                                  "[--iters N] [--no-model]\n");
-            std::exit(a == "--help" ? 0 : 2);
+            std::exit(args.is("--help") ? 0 : 2);
         }
     }
     return o;

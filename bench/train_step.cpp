@@ -25,6 +25,7 @@
 
 #include "base/runtime/cpu_runtime_env.h"
 #include "base/config/run_config.h"
+#include "bench_args.h"
 #include "train/engine/step_parts.h"
 #include "train/loss/set_criterion.h"
 #include "train/model/kernel_path.h"
@@ -62,58 +63,31 @@ struct Result {
 
 Options parse(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "bench_step: %s needs a value\n", a.c_str());
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        auto number = [&]() { return std::atoi(value().c_str()); };
-        if (a == "--device") o.device = value();
-        else if (a == "--sizes") {
-            o.sizes.clear();
-            const std::string list = value();
-            for (std::size_t p = 0; p <= list.size();) {
-                const std::size_t comma = std::min(list.find(',', p), list.size());
-                const auto s = parseModelSize(list.substr(p, comma - p));
-                if (!s) {
-                    std::fprintf(stderr, "bench_step: unknown size in --sizes %s (%s)\n", list.c_str(),
-                                 modelSizeChoices().c_str());
-                    std::exit(2);
-                }
-                o.sizes.push_back(*s);
-                p = comma + 1;
-            }
-        } else if (a == "--batch") o.batch = number();
-        else if (a == "--resolution") o.resolution = number();
-        else if (a == "--queries") o.queries = number();
-        else if (a == "--steps") o.steps = number();
-        else if (a == "--warmup") o.warmup = number();
-        else if (a == "--phase-steps") o.phaseSteps = number();
-        else if (a == "--classes") o.classes = number();
-        else if (a == "--boxes") {
-            const std::string v = value();
+    bench::Args args("bench_step", argc, argv);
+    while (args.next()) {
+        if (args.is("--device")) o.device = args.value();
+        else if (args.is("--sizes")) o.sizes = args.sizes();
+        else if (args.is("--batch")) o.batch = args.number();
+        else if (args.is("--resolution")) o.resolution = args.number();
+        else if (args.is("--queries")) o.queries = args.number();
+        else if (args.is("--steps")) o.steps = args.number();
+        else if (args.is("--warmup")) o.warmup = args.number();
+        else if (args.is("--phase-steps")) o.phaseSteps = args.number();
+        else if (args.is("--classes")) o.classes = args.number();
+        else if (args.is("--boxes")) {
+            const std::string v = args.value();
             if (std::sscanf(v.c_str(), "%d,%d", &o.minBoxes, &o.maxBoxes) != 2 || o.minBoxes < 0 ||
-                o.maxBoxes < o.minBoxes) {
-                std::fprintf(stderr, "bench_step: --boxes wants MIN,MAX with 0 <= MIN <= MAX, got %s\n",
-                             v.c_str());
-                std::exit(2);
-            }
-        } else if (a == "--no-baseline") o.baseline = false;
-        else if (a == "--no-amp") o.amp = false;
-        else if (a == "--help") usage(0);
+                o.maxBoxes < o.minBoxes)
+                args.fail("--boxes wants MIN,MAX with 0 <= MIN <= MAX, got " + v);
+        } else if (args.is("--no-baseline")) o.baseline = false;
+        else if (args.is("--no-amp")) o.amp = false;
+        else if (args.is("--help")) usage(0);
         else {
-            std::fprintf(stderr, "bench_step: unknown option %s\n", a.c_str());
+            std::fprintf(stderr, "bench_step: unknown option %s\n", args.name().c_str());
             usage(2);
         }
     }
-    if (o.resolution % 32) {
-        std::fprintf(stderr, "bench_step: --resolution must be a multiple of 32\n");
-        std::exit(2);
-    }
+    if (o.resolution % 32) args.fail("--resolution must be a multiple of 32");
     return o;
 }
 
