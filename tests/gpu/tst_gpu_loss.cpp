@@ -18,6 +18,7 @@
 
 using namespace studio::train;
 using studio::test::TinyIo;
+using studio::test::outputGradErrors;
 
 namespace {
 int g_failures = 0;
@@ -82,19 +83,7 @@ int main() {
     }
     check(relClose(r.total.item<double>(), 18.36252, 1e-4), "weighted total 18.36252");
     r.total.backward();
-    const std::vector<std::pair<std::string, const DetectionOutput*>> sets = {
-        {"train/", &out.final},
-        {"train/aux_outputs/0/", &out.aux[0]},
-        {"train/aux_outputs/1/", &out.aux[1]},
-        {"train/enc_outputs/", &*out.enc}};
-    for (const auto& [prefix, d] : sets) {
-        for (const auto& [name, t] :
-             {std::pair{"pred_logits", d->logits}, std::pair{"pred_boxes", d->boxes}}) {
-            const auto want = ref.tensor("grad/" + prefix + name);
-            const double err = (t.grad().cpu() - want).abs().max().item<double>();
-            check(err <= 1e-4 * want.abs().max().item<double>() + 1e-8, "grad " + prefix + name);
-        }
-    }
+    for (const auto& e : outputGradErrors(out, ref)) check(e.maxError <= 1e-4 * e.scale + 1e-8, "grad " + e.name);
     // bf16 logits (what autocast produces): the reference's dtype policy.
     const auto rb = criterion(onDevice(io.trainOutput(), dev, true, false), targets);
     for (std::size_t i = 0; i < rb.names.size(); ++i) {

@@ -7,8 +7,10 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "train/model/outputs.h"
@@ -83,5 +85,37 @@ class TinyIo {
     }
     c10::impl::GenericDict m_dict;
 };
+
+/// One output gradient against the fixture's: max |grad - want| and max |want| (the scale of a tolerance).
+struct GradError {
+    std::string name;  // "train/aux_outputs/0/pred_boxes"
+    bool defined = false;  // the output got a gradient (else maxError is infinite)
+    double maxError = 0, scale = 0;
+};
+
+/// The gradients of `out`'s logits and boxes (final, the two aux layers, encoder: trainOutput()'s layout,
+/// after backward) against `ref`'s "grad/<set><name>" (criterion_grads.pth), compared on the host.
+/// Caller's thread.
+inline std::vector<GradError> outputGradErrors(const train::ModelOutput& out, const TinyIo& ref) {
+    const std::vector<std::pair<std::string, const train::DetectionOutput*>> sets = {
+        {"train/", &out.final},
+        {"train/aux_outputs/0/", &out.aux.at(0)},
+        {"train/aux_outputs/1/", &out.aux.at(1)},
+        {"train/enc_outputs/", &out.enc.value()}};
+    std::vector<GradError> errors;
+    for (const auto& [prefix, d] : sets) {
+        for (const auto& [name, t] : {std::pair{"pred_logits", d->logits}, std::pair{"pred_boxes", d->boxes}}) {
+            GradError e;
+            e.name = prefix + name;
+            const at::Tensor want = ref.tensor("grad/" + e.name);
+            e.scale = want.abs().max().item<double>();
+            e.defined = t.grad().defined();
+            e.maxError = e.defined ? (t.grad().cpu() - want).abs().max().item<double>()
+                                   : std::numeric_limits<double>::infinity();
+            errors.push_back(e);
+        }
+    }
+    return errors;
+}
 
 }  // namespace studio::test

@@ -5,6 +5,7 @@
 #include <torch/nn/module.h>
 
 #include "rfdetr_fixture.h"
+#include "train/error_of.h"
 #include "train/io/pth_file.h"
 #include "train/model/model_weights.h"
 #include "train/model/rfdetr.h"
@@ -15,6 +16,7 @@
 using namespace studio;
 using namespace studio::train;
 using namespace studio::train::testing;
+using studio::test::errorOf;
 
 namespace {
 
@@ -24,16 +26,6 @@ NamedTensors replaced(NamedTensors sd, const std::string& key, const at::Tensor&
     for (auto& [k, t] : sd)
         if (k == key) t = value;
     return sd;
-}
-
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 // inputs, the STUDIO_MODEL_KERNELS switch, and the tiny RF-DETR (fixture weights) with either path.
 #include <cmath>
 #include <cstdlib>
-#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +14,7 @@
 
 #include "msda_cases.h"
 #include "rfdetr_fixture.h"
+#include "train/error_of.h"
 #include "train/model/attention_ops.h"
 #include "train/model/kernel_path.h"
 #include "train/model/model_weights.h"
@@ -25,6 +25,7 @@
 
 using namespace studio::train;
 using namespace studio::train::testing;
+using studio::test::errorOf;
 
 namespace {
 
@@ -33,15 +34,6 @@ at::Tensor reference(const at::Tensor& v, const SpatialShapes& s, const at::Tens
 }
 at::Tensor fused(const at::Tensor& v, const SpatialShapes& s, const at::Tensor& l, const at::Tensor& w) {
     return msDeformAttnFused(v, s, l, w);
-}
-
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
 }
 
 }  // namespace
