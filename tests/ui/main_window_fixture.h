@@ -1,29 +1,22 @@
 #pragma once
 // What the main-window tests share (tst_main_window, tst_main_window_tools, tst_oom_suggestion): an isolated
 // home (test-mode QStandardPaths, XDG folders and settings under a temporary folder, cleared settings) with a
-// stand-in `rfdetr-train` that reports this build's version, and waiting for a MainWindow's trainer check.
+// stand-in `rfdetr-train` that reports this build's version, and waiting for a MainWindow's trainer check
+// (run folders: run_folder_fixture.h).
 // Runs go to FakeTrainerProcess, so the stand-in only answers the version probe.
 #include <QByteArray>
 #include <QCoreApplication>
-#include <QFile>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "run_folder_fixture.h"
 #include "studio_version.h"
 #include "ui/main/main_window.h"
 
 namespace studio::ui::testing {
-
-/// Writes `script` to `path` as an executable (owner read/write/execute); false if it cannot. Main thread.
-inline bool writeExecutable(const QString& path, const QByteArray& script) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(script) != script.size()) return false;
-    f.close();
-    return f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-}
 
 /// Waits up to 10 s until `w` has checked its trainer (ok() needs a path, set only once checked); true when
 /// it has. Main thread (runs the event loop).

@@ -38,6 +38,7 @@ using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
 using studio::ui::testing::MainWindowHome;
 using studio::ui::testing::waitForTrainer;
+using studio::ui::testing::writeCheckpoint;
 
 namespace {
 template <typename T>
@@ -144,16 +145,10 @@ private slots:
     }
     void resumeFromLatestEmaInOneClick() {
         QTemporaryDir run;
-        QFile pth(run.path() + "/checkpoint.pth");
-        QVERIFY(pth.open(QIODevice::WriteOnly));
-        pth.write("PK");  // content is not read when a sidecar describes it
-        pth.close();
-        QFile side(run.path() + "/checkpoint.pth.json");
-        QVERIFY(side.open(QIODevice::WriteOnly));
-        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":11,"step":1200,"has_ema":true,)"
-                   R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"medium",)"
-                   R"("num_classes":4,"resumable":true})");
-        side.close();
+        QVERIFY(writeCheckpoint(run.path(),
+                                R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":11,"step":1200,"has_ema":true,)"
+                                R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"medium",)"
+                                R"("num_classes":4,"resumable":true})"));
         QFile ev(run.path() + "/events.jsonl");
         QVERIFY(ev.open(QIODevice::WriteOnly));
         ev.write(R"({"v":1,"type":"step","epoch":11,"step":1200,"t":1.0,"lr":1e-4,"loss":{"total":2.0}})" "\n");
@@ -182,16 +177,10 @@ private slots:
     void aMidEpochCheckpointShowsItsStepNotMinusOne() {
         // A --max-steps 7 run stopped inside its first epoch: checkpoint epoch -1 (no epoch completed), step 7.
         QTemporaryDir run;
-        QFile pth(run.path() + "/checkpoint.pth");
-        QVERIFY(pth.open(QIODevice::WriteOnly));
-        pth.write("PK");
-        pth.close();
-        QFile side(run.path() + "/checkpoint.pth.json");
-        QVERIFY(side.open(QIODevice::WriteOnly));
-        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":7,"has_ema":true,)"
-                   R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"small",)"
-                   R"("num_classes":3,"resumable":true})");
-        side.close();
+        QVERIFY(writeCheckpoint(run.path(),
+                                R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":7,"has_ema":true,)"
+                                R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"small",)"
+                                R"("num_classes":3,"resumable":true})"));
         QFile ev(run.path() + "/events.jsonl");
         QVERIFY(ev.open(QIODevice::WriteOnly));
         ev.write(R"({"v":1,"type":"step","epoch":0,"step":7,"t":1.0,"lr":1e-4,"loss":{"total":2.0},"steps_per_epoch":150})" "\n"

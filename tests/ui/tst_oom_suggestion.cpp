@@ -25,6 +25,7 @@ using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
 using studio::ui::testing::MainWindowHome;
 using studio::ui::testing::waitForTrainer;
+using studio::ui::testing::writeCheckpoint;
 
 namespace {
 const char* kOomLine =
@@ -150,16 +151,10 @@ private slots:
             QVERIFY2(apply2->toolTip().startsWith("Cannot resume"), qPrintable(apply2->toolTip()));
         }
         // The trainer checkpointed the last good state and exits.
-        QFile pth(run + "/checkpoint.pth");
-        QVERIFY(pth.open(QIODevice::WriteOnly));
-        pth.write("PK");
-        pth.close();
-        QFile side(run + "/checkpoint.pth.json");
-        QVERIFY(side.open(QIODevice::WriteOnly));
-        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":0,"step":5,"has_ema":true,)"
-                   R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"medium",)"
-                   R"("num_classes":4,"resumable":true})");
-        side.close();
+        QVERIFY(writeCheckpoint(run,
+                                R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":0,"step":5,"has_ema":true,)"
+                                R"("complete":true,"kind":"last","time":1772359000.1,"world_size":1,"model_size":"medium",)"
+                                R"("num_classes":4,"resumable":true})"));
         rec.live->out(R"({"v":1,"type":"done","status":"failed","exit_code":1})" "\n");
         rec.live->exit(1);
         QVERIFY(!isActive(w.controller()->state()));

@@ -14,12 +14,14 @@
 
 #include "base/run/run_folder.h"
 #include "fake_trainer_process.h"
+#include "run_folder_fixture.h"
 #include "ui/process/run_controller.h"
 
 using namespace studio;
 using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
+using studio::ui::testing::writeCheckpoint;
 
 Q_DECLARE_METATYPE(std::vector<studio::Event>)
 
@@ -194,15 +196,9 @@ private slots:
         // Out of memory at step 4 of the first epoch: the checkpoint closes no epoch (rfdetr's epoch -1).
         ControllerRig t;
         QVERIFY(t.startRunning());
-        QFile pth(t.dir.filePath("checkpoint.pth"));
-        QVERIFY(pth.open(QIODevice::WriteOnly));
-        pth.write("PK");
-        pth.close();
-        QFile side(t.dir.filePath("checkpoint.pth.json"));
-        QVERIFY(side.open(QIODevice::WriteOnly));
-        side.write(R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":3,"has_ema":true,)"
-                   R"("complete":true,"kind":"last","world_size":1,"model_size":"small","num_classes":3,"resumable":true})");
-        side.close();
+        QVERIFY(writeCheckpoint(t.dir.path(),
+                                R"({"format":"rfdetr-studio-checkpoint","version":1,"epoch":-1,"step":3,"has_ema":true,)"
+                                R"("complete":true,"kind":"last","world_size":1,"model_size":"small","num_classes":3,"resumable":true})"));
         t.rec.live->out(R"({"v":1,"type":"checkpoint","epoch":-1,"step":3,"path":"checkpoint.pth","has_ema":true})" "\n"
                       R"({"v":1,"type":"error","rank":0,"message":"batch 2 ran out of memory","code":"oom"})" "\n");
         t.rec.live->exit(1);
