@@ -82,7 +82,8 @@ private slots:
     void whereUsesOneWordingAndOneRounding() {
         const std::uint64_t used = static_cast<std::uint64_t>(5.3 * (1ull << 30));
         const std::uint64_t total = static_cast<std::uint64_t>(23.5 * (1ull << 30));
-        QCOMPARE(outOfMemoryWhere("cpu", used, total), std::string(" on the host (CPU memory): 5.3 of 23.5 GiB in use"));
+        QCOMPARE(outOfMemoryWhere("cpu", used, total),
+                 std::string(" on the host (CPU memory): 5.3 of 23.5 GiB in use"));
         QCOMPARE(outOfMemoryWhere("cuda:0", 1ull << 30, 80ull << 30), std::string(" on GPU 0: 1.0 of 80.0 GiB in use"));
         QCOMPARE(outOfMemoryWhere("mps", std::nullopt, std::nullopt), std::string(" on mps"));
         QCOMPARE(outOfMemoryWhere("cuda:3", used, std::nullopt), std::string(" on GPU 3"));
