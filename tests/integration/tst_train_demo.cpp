@@ -16,6 +16,7 @@
 #include <csignal>
 #include <numeric>
 
+#include "base/demo/demo_dataset.h"
 #include "process_run_helpers.h"
 
 namespace {
@@ -182,7 +183,7 @@ class TstTrainDemo : public QObject {
     // A COCO folder of the user's (here: 4 demo pages per split) trains a full epoch; resuming it with no
     // epochs left explains itself (rfdetr crashes there), and a --resume path that does not exist is named.
     void cocoFolderAndResumeWithNothingLeft() {
-        const QString demo = cache() + "/demo/v1";
+        const QString demo = QString::fromStdString(studio::demoDatasetDir(cache().toStdString()));
         QVERIFY2(QFileInfo::exists(demo + "/train/_annotations.coco.json"), "the first case generates the demo");
         const QString ds = m_dir.filePath("small-ds");
         for (const QString split : {"train", "valid"}) {

@@ -70,6 +70,7 @@ inline Run makeRun(const RunConfig& cfg, const std::string& dir, std::optional<L
     p.dist = std::make_shared<SingleProcessDist>();
     p.control = control;
     p.classNames = {"text", "checkbox", "signature"};
+    p.labelNames = {{1, "text"}, {2, "checkbox"}, {3, "signature"}};
     p.folder = RunFolder{dir};
     p.resume = std::move(resume);
     p.configJson = {{"model_size", "small"}};

@@ -15,6 +15,7 @@
 #include "engine_run_helpers.h"
 #include "train/dist/dist_context.h"
 #include "train/engine/run_control.h"
+#include "train/cli/image_file.h"
 #include "train/engine/trainer.h"
 #include "train/io/pth_file.h"
 
@@ -41,6 +42,9 @@ class TstEngineTrainer : public QObject {
         const TrainOutcome a = whole.trainer->run();
         if (a.status != TrainStatus::Finished || a.globalStep != 6) qFatal("reference run did not finish");
         m_reference = stepLosses(dir("whole"));
+        // The first batch, as the model saw it: 4 images of kRes px in a 2 x 2 grid with 4 px gaps.
+        const RgbImage preview = decodeImageFile(RunFolder{dir("whole")}.trainBatchPreview());
+        if (preview.width != 2 * kRes + 4 || preview.height != 2 * kRes + 4) qFatal("train_batch0.png: wrong size");
         if (m_reference.size() != 6) qFatal("reference run: expected 6 step events");
         return m_reference;
     }
@@ -57,9 +61,12 @@ private slots:
         Run part = makeRun(first, dir("split"));
         QCOMPARE(part.trainer->run().globalStep, std::int64_t(3));
         QVERIFY(part.trainer->state().epochComplete);
+        const std::string preview = RunFolder{dir("split")}.trainBatchPreview();
+        fs::remove(preview);
         Run rest = makeRun(cfg, dir("split"), readCheckpointFile(RunFolder{dir("split")}.checkpoint()));
         QCOMPARE(rest.trainer->state().resumeEpoch(), 1);
         QCOMPARE(rest.trainer->run().globalStep, std::int64_t(6));
+        QVERIFY(!fs::exists(preview));  // only the run's first step draws its batch
         const auto resumed = stepLosses(dir("split"));
         QCOMPARE(resumed.size(), std::size_t(6));
         for (const auto& [step, loss] : reference) {

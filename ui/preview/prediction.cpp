@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/coco/coco_index.h"
+#include "base/demo/demo_dataset.h"
 #include "base/util/cache_dir.h"
 #include "base/util/problem.h"
 
@@ -68,7 +69,7 @@ QStringList checkpointsIn(const QString& runDir) {
 QString localDatasetDir(const RunConfig& config) {
     if (config.dataset == "demo") {
         try {
-            const QString dir = QString::fromStdString(studioCacheDir(config.cacheDir)) + QStringLiteral("/demo/v1");
+            const QString dir = QString::fromStdString(demoDatasetDir(config.cacheDir));
             return QFileInfo::exists(dir + QStringLiteral("/valid")) ? dir : QString();
         } catch (const std::exception&) {
             return {};

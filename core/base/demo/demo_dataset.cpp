@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSplits[3] = {"train", "valid", "test"};
-constexpr int kHeights[3] = {1000, 1035, 1100};
+constexpr int kHeightPermille[3] = {1250, 1294, 1375};  // page height / width
 
 int splitSize(const DemoDatasetSpec& s, int split) {
     return split == 0 ? s.trainImages : split == 1 ? s.validImages : s.testImages;
@@ -100,8 +100,8 @@ void writeSplit(const std::string& dir, int split, const DemoDatasetSpec& spec, 
         for (int i = next++; i < n; i = next++) {
             try {
                 const std::uint64_t seed = pageSeed(spec, split, i);
-                const int height = kHeights[seed % 3];
-                demo::DemoPage page = demo::renderDemoPage(seed, spec.width, height);
+                const int height = spec.width * kHeightPermille[seed % 3] / 1000;
+                demo::DemoPage page = demo::renderDemoPage(seed, spec.width, height, spec.layoutWidth);
                 PngWriteOptions png;
                 png.grayWhenPossible = true;
                 png.upFilterOnly = true;
@@ -201,9 +201,13 @@ void generateDemoDataset(const std::string& folder, const DemoDatasetSpec& spec,
     }
 }
 
+std::string demoDatasetDir(const std::string& cacheDir) {
+    return studioCacheDir(cacheDir) + "/demo/" + kDemoDatasetVersion;
+}
+
 std::string ensureDemoDataset(const std::string& cacheDir, const DemoProgress& progress, const DemoDatasetSpec& spec) {
-    const std::string parent = studioCacheDir(cacheDir) + "/demo";
-    const std::string dir = parent + "/" + kDemoDatasetVersion;
+    const std::string dir = demoDatasetDir(cacheDir);
+    const std::string parent = fs::path(dir).parent_path().string();
     if (fs::exists(dir)) return checkedExisting(dir);
     std::error_code ec;
     fs::create_directories(parent, ec);
@@ -227,7 +231,7 @@ std::string ensureDemoDataset(const std::string& cacheDir, const DemoProgress& p
     } catch (const std::exception& e) {
         fs::remove_all(temp, ec);
         throw std::runtime_error(std::string(e.what()) + ". Fix: check that " + parent +
-                                 " is writable and has space (about 15 MB), or pass another --cache-dir");
+                                 " is writable and has space (about 5 MB), or pass another --cache-dir");
     }
     return dir;
 }

@@ -13,13 +13,13 @@ namespace {
 // Lays out elements top to bottom; each add* returns false when the element does not fit.
 class PageBuilder {
 public:
-    PageBuilder(DemoPage& page, std::uint64_t seed)
-        : m_page(page), m_canvas(page.image), m_rng(seed), m_unit(page.image.width / 800.0) {
+    PageBuilder(DemoPage& page, std::uint64_t seed, int layoutWidth)
+        : m_page(page), m_canvas(page.image), m_rng(seed), m_unit(double(page.image.width) / layoutWidth) {
         const int ink = m_rng.range(0, 70);
         const int blue = m_rng.chance(40) ? m_rng.range(10, 40) : 0;  // most pages are printed in grey
         m_ink = Rgb{std::uint8_t(ink), std::uint8_t(ink), std::uint8_t(ink + blue)};
         m_body.glyphHeight = px(m_rng.range(9, 14));
-        m_body.weight = std::max(1, px(1));
+        m_body.weight = std::max(1, px(2));  // 2 px strokes at the base size: visible after downscaling to a CPU resolution
         m_body.ink = m_ink;
         m_bold = m_body;
         m_bold.weight = m_body.weight + 1;
@@ -109,7 +109,7 @@ private:
         const int fieldH = m_body.glyphHeight + px(m_rng.range(8, 16));
         const int rowH = fieldH + px(6);
         if (!fits(rowH)) return false;
-        const int columns = m_rng.range(1, 3);
+        const int columns = std::min(m_rng.range(1, 3), std::max(1, (m_right - m_left) / px(150)));  // fields >= ~50 px
         const int colW = (m_right - m_left) / columns;
         const int style = m_rng.range(0, 9);  // same style across the row
         for (int c = 0; c < columns; ++c) {
@@ -234,13 +234,13 @@ private:
 
 }  // namespace
 
-DemoPage renderDemoPage(std::uint64_t seed, int width, int height) {
+DemoPage renderDemoPage(std::uint64_t seed, int width, int height, int layoutWidth) {
     DemoRng rng(seed);
     const int paper = 255 - rng.range(0, 8);  // white, greyish or yellowish paper
     const int yellow = rng.chance(20) ? rng.range(1, 6) : 0;
     DemoPage page;
     page.image = RgbImage(width, height, std::uint8_t(paper), std::uint8_t(paper), std::uint8_t(paper - yellow));
-    PageBuilder(page, rng.next()).build();
+    PageBuilder(page, rng.next(), layoutWidth).build();
     return page;
 }
 

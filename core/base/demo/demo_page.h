@@ -22,8 +22,10 @@ struct DemoPage {
     std::vector<DemoBox> boxes;
 };
 
-/// Renders the page for `seed` at width x height (layout scales with the width; 800 is the reference).
-/// Same seed and size, same pixels and boxes, on every machine. Any thread.
-DemoPage renderDemoPage(std::uint64_t seed, int width, int height);
+/// Renders the page for `seed` at width x height. Print sizes (glyphs, fields, margins) scale with
+/// width / layoutWidth: at layoutWidth pixels wide they have their base size (a 9-14 px body text), so a
+/// page narrower than an 800 px layout holds a shorter form with relatively larger fields. Same seed and
+/// sizes, same pixels and boxes, on every machine. Any thread.
+DemoPage renderDemoPage(std::uint64_t seed, int width, int height, int layoutWidth = 800);
 
 }  // namespace studio::demo

@@ -26,6 +26,8 @@ struct RunFolder {
     /// checkpointNNNN.pth for a 0-based epoch (rfdetr's naming, no underscore).
     std::string periodic(int epoch) const;
     std::string tbDir() const { return root + "/tb"; }
+    /// The first training batch of the run as the model sees it, with its target boxes (PNG).
+    std::string trainBatchPreview() const { return root + "/train_batch0.png"; }
     std::string logsDir() const { return root + "/logs"; }
     std::string lockFile() const { return root + "/.rfdetr-train.lock"; }
     static std::string sidecarOf(const std::string& checkpointPath) { return checkpointPath + ".json"; }

@@ -8,6 +8,7 @@
 #include "base/gpu/gpu_identity.h"
 #include "base/log/log.h"
 #include "base/run/oom_advice.h"
+#include "train/cli/batch_preview.h"
 #include "train/dist/dist_context.h"
 #include "train/dist/model_broadcast.h"
 #include "train/engine/optimizer_state.h"
@@ -243,6 +244,17 @@ bool Trainer::Impl::onNonfinite(const StepResult& r, int epoch) {
     return state.nonfiniteStreak >= p.options.maxNonfiniteStreak;
 }
 
+void Trainer::Impl::writeBatchPreview(const Batch& batch) {
+    if (!isMain()) return;
+    const std::string path = p.folder.trainBatchPreview();
+    try {
+        writePngFile(path, batchPreview(batch, p.labelNames));
+        logger().info("the first batch as the model sees it, with its target boxes: {}", path);
+    } catch (const std::exception& e) {  // a picture is not worth a run
+        logger().warn("could not write {}: {}", path, e.what());
+    }
+}
+
 EpochEnd Trainer::Impl::trainEpoch(int epoch, long long firstBatch) {
     state.epoch = epoch;
     state.epochComplete = false;
@@ -262,6 +274,7 @@ EpochEnd Trainer::Impl::trainEpoch(int epoch, long long firstBatch) {
         if (!batch) break;
         const long long it = static_cast<long long>(epoch) * schedule.stepsPerEpoch + state.stepInEpoch;
         p.train->prepareStep(*batch, it);
+        if (state.globalStep == 0) writeBatchPreview(*batch);
         const StepResult r = trainStep(step, *batch, lrFactor(schedule, state.globalStep), layout);
         if (r.outOfMemory) {
             oomStep = r;

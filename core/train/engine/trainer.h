@@ -4,6 +4,7 @@
 // stopping, and at the end checkpoint_best_total.pth and results.json. Reacts between steps to stop and
 // checkpoint requests and to non-finite losses. Every rank runs it; only rank 0 writes files and events.
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@ struct TrainerParts {
     std::shared_ptr<DistContext> dist;
     RunControl* control = nullptr;
     std::vector<std::string> classNames;
+    std::map<std::int64_t, std::string> labelNames;  // category id (the model's label) -> class name
     c10::Device device{c10::kCPU};
     RunFolder folder;
     std::optional<LoadedCheckpoint> resume;     // restore everything from here

@@ -54,6 +54,7 @@ struct Trainer::Impl {
     // trainer.cpp
     void restore(const LoadedCheckpoint& c);
     EpochEnd trainEpoch(int epoch, long long firstBatch);
+    void writeBatchPreview(const Batch& batch);  // rank 0: train_batch0.png (never fails the run)
     void publishWindow(int epoch);
     bool onNonfinite(const StepResult& r, int epoch);
     bool anyRank(bool flag);
