@@ -130,7 +130,7 @@ private slots:
             const CocoIndex index = CocoIndex::load(dir + "/" + split + "/_annotations.coco.json", &problems);
             QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().toString().c_str());
             QCOMPARE(index.numImages(), n);
-            QVERIFY(index.numBoxes() >= 4 * n);  // about 10 per page on average
+            QVERIFY2(index.numBoxes() >= 3 * n, qPrintable(QString("%1 boxes on %2 pages").arg(index.numBoxes()).arg(n)));  // about 10 per page on average
             const auto& cats = index.categories();
             QCOMPARE(int(cats.size()), 4);
             QCOMPARE(cats[0].id, std::int64_t(0));

@@ -53,7 +53,7 @@ private slots:
                     QVERIFY(t.boxes.max().item<float>() <= 1.f);
                 }
                 for (std::int64_t i = 0; i < t.labels.size(0); ++i) labels.insert(t.labels[i].item<std::int64_t>());
-                QCOMPARE(b->origSizes[k].second, 800);
+                QCOMPARE(b->origSizes[k].second, DemoDatasetSpec{}.width);
             }
             const int scale = stepScale(it++, 128, true);
             resizeBatch(*b, scale);
