@@ -195,9 +195,21 @@ private slots:
         QCOMPARE(panel.truthCanvas()->visibleCount(), 0);
         QCOMPARE(panel.truthCanvas()->caption(), QString("Ground truth"));
         panel.setTrainerPath("/opt/rfdetr-train");
+        QVERIFY(!rec.live);  // still no checkpoint
         panel.setCheckpoint(QDir(m_run).filePath("checkpoint_best_ema.pth"));
         QVERIFY(rec.live);
         QCOMPARE(rec.spec.arguments.value(rec.spec.arguments.indexOf("--weights") + 1), QDir(m_run).filePath("checkpoint_best_ema.pth"));
+    }
+
+    void aTrainerFoundLaterPredictsTheChosenImage() {
+        FakeTrainerProcess::Record rec;
+        PreviewPanel panel(fakeFactory(&rec));
+        panel.setRunDir(m_run);
+        panel.addImages({m_dir.filePath("mine.png")});
+        QVERIFY(!rec.live);  // the trainer check has not answered yet
+        panel.setTrainerPath("/opt/rfdetr-train");
+        QVERIFY(rec.live);
+        QCOMPARE(rec.spec.arguments.value(rec.spec.arguments.indexOf("--image") + 1), m_dir.filePath("mine.png"));
     }
 
     void firstTrainingBatchFollowsTheRunFolder() {

@@ -134,6 +134,12 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     refreshTrainBatch();
 }
 
+void PreviewPanel::setTrainerPath(const QString& path) {
+    const bool found = m_trainer.isEmpty() && !path.isEmpty();
+    m_trainer = path;
+    if (found && !trainBatchShown()) showCurrent();  // was showing "No usable rfdetr-train"
+}
+
 double PreviewPanel::threshold() const { return m_slider->value() / 100.0; }
 
 void PreviewPanel::setThreshold(double t) { m_slider->setValue(qRound(t * 100)); }

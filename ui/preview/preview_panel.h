@@ -33,7 +33,9 @@ class PreviewPanel : public QWidget {
 public:
     explicit PreviewPanel(TrainerProcessFactory factory, QWidget* parent = nullptr);
 
-    void setTrainerPath(const QString& path) { m_trainer = path; }
+    /// The trainer for predict ("" = none usable); a trainer found after an image was chosen (the check is
+    /// asynchronous) predicts that image then. GUI thread.
+    void setTrainerPath(const QString& path);
     /// Lists the run's checkpoints (keeps the chosen one when still there) and re-checks its
     /// train_batch0.png. GUI thread.
     void setRunDir(const QString& runDir);
