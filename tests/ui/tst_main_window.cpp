@@ -3,6 +3,7 @@
 // table, Start launches through the controller (fake process) and plots its events, closing while a run
 // is active asks (leave it running detaches), and settings survive a restart.
 #include <QApplication>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -26,6 +27,8 @@
 #include "ui/main/main_window.h"
 #include "ui/health/health_view.h"
 #include "ui/plots/monitor_view.h"
+#include "ui/preview/detection_canvas.h"
+#include "ui/preview/preview_panel.h"
 #include "ui/runs/run_list_model.h"
 #include "ui/panels/config_panel.h"
 #include "ui/panels/run_panel.h"
@@ -142,6 +145,28 @@ private slots:
         rec.live->exit(0);
         QCOMPARE(w.controller()->state(), RunState::Stopped);
         QVERIFY(child<QPushButton>(&w, "startButton")->isEnabled());
+    }
+    void firstStepEnablesTheTrainingBatchPreview() {
+        QTemporaryDir runs;
+        FakeTrainerProcess::Record rec;
+        MainWindow w(fakeFactory(&rec), m_home.trainer());
+        w.show();
+        QVERIFY(waitForTrainer(w));
+        w.setOutputDir(runs.path() + "/run1");
+        QVERIFY(w.startRun(StartMode::Fresh));
+        QVERIFY(rec.live);
+        rec.live->emitStarted();
+        QPushButton* button = w.previewPanel()->trainBatchButton();
+        QVERIFY(!button->isEnabled());
+        // The trainer writes train_batch0.png, then reports its first step: no need to revisit the tab.
+        QVERIFY(QImage(64, 32, QImage::Format_RGB32).save(QString::fromStdString(RunFolder{(runs.path() + "/run1").toStdString()}.trainBatchPreview())));
+        rec.live->out(R"({"v":1,"type":"step","epoch":0,"step":1,"t":1.0,"lr":1e-4,"loss":{"total":3.0}})" "\n");
+        QVERIFY(button->isEnabled());
+        QVERIFY(w.showTab("preview"));
+        button->click();
+        QCOMPARE(w.previewPanel()->trainBatchCanvas()->imageSize(), QSize(64, 32));
+        rec.live->out(R"({"v":1,"type":"done","status":"stopped","exit_code":0})" "\n");
+        rec.live->exit(0);
     }
     void resumeFromLatestEmaInOneClick() {
         QTemporaryDir run;

@@ -2,10 +2,12 @@
 // with their ground truth, `rfdetr-train predict --weights … --image A --image B … --threshold 0.05 --json
 // --ema` for the chosen image and the next uncached ones (results streamed one JSON line per image),
 // boxes filtered by the slider without re-running, results cached per checkpoint/EMA/image, and failures
-// (exit code, garbage output, an unreadable image's error line) shown as messages.
+// (exit code, garbage output, an unreadable image's error line) shown as messages; "First training batch"
+// (the run's train_batch0.png) disabled with a reason until the file is there, then shown scaled to fit.
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QPushButton>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -193,9 +195,84 @@ private slots:
         QCOMPARE(panel.truthCanvas()->visibleCount(), 0);
         QCOMPARE(panel.truthCanvas()->caption(), QString("Ground truth"));
         panel.setTrainerPath("/opt/rfdetr-train");
+        QVERIFY(!rec.live);  // still no checkpoint
         panel.setCheckpoint(QDir(m_run).filePath("checkpoint_best_ema.pth"));
         QVERIFY(rec.live);
         QCOMPARE(rec.spec.arguments.value(rec.spec.arguments.indexOf("--weights") + 1), QDir(m_run).filePath("checkpoint_best_ema.pth"));
+    }
+
+    void aTrainerFoundLaterPredictsTheChosenImage() {
+        FakeTrainerProcess::Record rec;
+        PreviewPanel panel(fakeFactory(&rec));
+        panel.setRunDir(m_run);
+        panel.addImages({m_dir.filePath("mine.png")});
+        QVERIFY(!rec.live);  // the trainer check has not answered yet
+        panel.setTrainerPath("/opt/rfdetr-train");
+        QVERIFY(rec.live);
+        QCOMPARE(rec.spec.arguments.value(rec.spec.arguments.indexOf("--image") + 1), m_dir.filePath("mine.png"));
+    }
+
+    void firstTrainingBatchFollowsTheRunFolder() {
+        FakeTrainerProcess::Record rec;
+        PreviewPanel panel(fakeFactory(&rec));
+        QPushButton* button = panel.trainBatchButton();
+        QVERIFY(!button->isEnabled());
+        QVERIFY2(button->toolTip().contains("No run folder"), qPrintable(button->toolTip()));
+        const QString run = m_dir.filePath("batch-run");
+        QVERIFY(QDir().mkpath(run));
+        panel.setRunDir(run);
+        QVERIFY(!panel.hasTrainBatch());
+        QVERIFY(!button->isEnabled());
+        QVERIFY2(button->toolTip().contains("No train_batch0.png in") && button->toolTip().contains("first training step"),
+                 qPrintable(button->toolTip()));
+        panel.showTrainBatch(true);  // nothing to show: stays on prediction and ground truth
+        QVERIFY(!panel.trainBatchShown());
+
+        // The trainer writes it at the first step; the panel sees it on the next check.
+        const QString png = run + "/train_batch0.png";
+        QImage batch(320, 96, QImage::Format_RGB32);
+        batch.fill(Qt::darkGray);
+        QVERIFY(batch.save(png));
+        QVERIFY(!button->isEnabled());
+        panel.refreshTrainBatch();
+        QVERIFY(panel.hasTrainBatch());
+        QVERIFY(button->isEnabled());
+        QVERIFY2(button->toolTip().contains(QDir::toNativeSeparators(png)), qPrintable(button->toolTip()));
+        button->click();
+        QVERIFY(panel.trainBatchShown());
+        QVERIFY(button->isChecked());
+        QCOMPARE(panel.trainBatchCanvas()->imageSize(), QSize(320, 96));
+        QVERIFY2(panel.trainBatchCanvas()->caption().contains("320×96"), qPrintable(panel.trainBatchCanvas()->caption()));
+        QVERIFY(!panel.predictionCanvas()->isVisibleTo(&panel));
+        QVERIFY(panel.trainBatchCanvas()->isVisibleTo(&panel));
+
+        // A new run in the same folder rewrites it: shown again from the file.
+        QVERIFY(QImage(640, 192, QImage::Format_RGB32).save(png));
+        panel.setRunDir(run);
+        QCOMPARE(panel.trainBatchCanvas()->imageSize(), QSize(640, 192));
+
+        // Choosing an image goes back to prediction and ground truth; the button toggles.
+        panel.addImages({m_dir.filePath("mine.png")});
+        QVERIFY(!panel.trainBatchShown());
+        QVERIFY(!button->isChecked());
+        QVERIFY(panel.predictionCanvas()->isVisibleTo(&panel));
+        button->click();
+        QVERIFY(panel.trainBatchShown());
+        button->click();
+        QVERIFY(!panel.trainBatchShown());
+
+        // A damaged file: shown as a message, not an empty picture.
+        write(png, "not a png");
+        panel.refreshTrainBatch();
+        QVERIFY(button->isEnabled());
+        panel.showTrainBatch(true);
+        QVERIFY(panel.trainBatchShown());
+        QVERIFY(panel.trainBatchCanvas()->imageSize().isEmpty());
+
+        // Another run folder without the file: disabled, back to the canvases.
+        panel.setRunDir(m_run);
+        QVERIFY(!button->isEnabled());
+        QVERIFY(!panel.trainBatchShown());
     }
 };
 

@@ -1,5 +1,7 @@
 #include "ui/main/main_window.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -193,6 +195,11 @@ MainWindow::MainWindow(TrainerProcessFactory factory, const QString& trainerOver
         }
         m_store->addEvents(events);
         m_health->addEvents(events);
+        // The trainer writes train_batch0.png at the first step: enable "First training batch" then, without
+        // waiting for the Preview tab to be shown again.
+        if (!m_preview->hasTrainBatch()
+            && std::any_of(events.begin(), events.end(), [](const Event& e) { return std::holds_alternative<StepEvent>(e); }))
+            m_preview->refreshTrainBatch();
         for (const auto& e : events) {
             if (auto advice = oomSuggestionFrom(e)) m_oomBanner->showAdvice(advice);
         }

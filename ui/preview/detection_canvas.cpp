@@ -1,5 +1,7 @@
 #include "ui/preview/detection_canvas.h"
 
+#include <cmath>
+
 #include <QPainter>
 #include <QPainterPath>
 
@@ -37,6 +39,13 @@ void DetectionCanvas::setShowLabels(bool show) {
     update();
 }
 
+void DetectionCanvas::setPlainImage(bool plain) {
+    m_plain = plain;
+    update();
+}
+
+QSize DetectionCanvas::imageSize() const { return m_placeholder.isEmpty() ? m_image.size() : QSize(); }
+
 int DetectionCanvas::visibleCount() const {
     int n = 0;
     for (const auto& b : m_boxes) n += b.score >= m_threshold;
@@ -45,6 +54,7 @@ int DetectionCanvas::visibleCount() const {
 
 QString DetectionCanvas::caption() const {
     if (!m_placeholder.isEmpty() || m_image.isNull()) return m_title;
+    if (m_plain) return tr("%1 — %2×%3 px").arg(m_title).arg(m_image.width()).arg(m_image.height());
     return tr("%1 — %n box(es)", nullptr, visibleCount()).arg(m_title);
 }
 
@@ -65,9 +75,14 @@ void DetectionCanvas::paintEvent(QPaintEvent*) {
         p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder.isEmpty() ? tr("No image") : m_placeholder);
         return;
     }
-    const QSizeF scaled = QSizeF(m_image.size()).scaled(area.size(), Qt::KeepAspectRatio);
+    QSizeF scaled = QSizeF(m_image.size()).scaled(area.size(), Qt::KeepAspectRatio);
+    // A plain image blown up keeps its pixels square and sharp (whole multiples, no smoothing): what the model
+    // got, not a blur; shrunk, it is smoothed so the trainer's captions stay legible.
+    const double fit = scaled.width() / std::max(1, m_image.width());
+    if (m_plain && fit >= 2) scaled = QSizeF(m_image.size()) * std::floor(fit);
     const QRectF target(area.x() + (area.width() - scaled.width()) / 2, area.y() + (area.height() - scaled.height()) / 2,
                         scaled.width(), scaled.height());
+    p.setRenderHint(QPainter::SmoothPixmapTransform, m_plain && fit < 1);
     p.drawImage(target, m_image);
     p.setPen(QPen(QColor(144, 164, 174), 1));
     p.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5));  // pale pages need an edge against the window

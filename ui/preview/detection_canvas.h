@@ -22,6 +22,11 @@ public:
     void setPlaceholder(const QString& text);
     /// Class/score captions above the boxes (off for dense pages).
     void setShowLabels(bool show);
+    /// An image that carries its own boxes (train_batch0.png): enlarged by whole factors without smoothing,
+    /// shrunk smoothly; the caption gives its pixel size instead of a box count. GUI thread.
+    void setPlainImage(bool plain);
+    /// Size in pixels of the image shown (empty when a placeholder is shown instead).
+    QSize imageSize() const;
     int visibleCount() const;
     QString caption() const;
 
@@ -34,6 +39,7 @@ private:
     std::vector<PreviewBox> m_boxes;
     double m_threshold = 0;
     bool m_labels = true;
+    bool m_plain = false;
 };
 
 }  // namespace studio::ui

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -12,11 +13,13 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
 
 #include "ui/preview/detection_canvas.h"
+#include "ui/preview/train_batch_view.h"
 
 namespace studio::ui {
 
@@ -68,15 +71,24 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     m_images = new QListWidget(left);
     m_images->setObjectName(QStringLiteral("previewImages"));
     lv->addWidget(m_images, 1);
+    m_trainBatchButton = new QPushButton(tr("First training batch"), left);
+    m_trainBatchButton->setObjectName(QStringLiteral("previewTrainBatch"));
+    m_trainBatchButton->setCheckable(true);
+    lv->addWidget(m_trainBatchButton);
     split->addWidget(left);
-    m_pred = new DetectionCanvas(tr("Prediction"), split);
-    m_truth = new DetectionCanvas(tr("Ground truth"), split);
-    split->addWidget(m_pred);
-    split->addWidget(m_truth);
+    m_views = new QStackedWidget(split);
+    auto* canvases = new QSplitter(Qt::Horizontal, m_views);
+    m_pred = new DetectionCanvas(tr("Prediction"), canvases);
+    m_truth = new DetectionCanvas(tr("Ground truth"), canvases);
+    canvases->addWidget(m_pred);
+    canvases->addWidget(m_truth);
+    m_views->addWidget(canvases);
+    m_trainBatchView = new TrainBatchView(m_views);
+    m_views->addWidget(m_trainBatchView);
+    split->addWidget(m_views);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setStretchFactor(2, 1);
-    split->setSizes({220, 500, 500});
+    split->setSizes({220, 1000});
     v->addWidget(split, 1);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("previewStatus"));
@@ -106,6 +118,8 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
         addImages(QFileDialog::getOpenFileNames(this, tr("Images"), QString(), tr("Images (*.jpg *.jpeg *.png *.bmp)")));
     });
     connect(m_images, &QListWidget::currentRowChanged, this, &PreviewPanel::selectImage);
+    connect(m_images, &QListWidget::itemClicked, this, [this] { showTrainBatch(false); });
+    connect(m_trainBatchButton, &QPushButton::toggled, this, &PreviewPanel::showTrainBatch);
     connect(m_checkpoint, &QComboBox::currentIndexChanged, this, [this] { showCurrent(); });
     connect(m_ema, &QCheckBox::toggled, this, [this] { showCurrent(); });
     connect(m_runner, &CommandRunner::finished, this, &PreviewPanel::onFinished);
@@ -117,6 +131,13 @@ PreviewPanel::PreviewPanel(TrainerProcessFactory factory, QWidget* parent)
     });
     m_thresholdLabel->setText(QString::number(threshold(), 'f', 2));
     m_pred->setThreshold(threshold());
+    refreshTrainBatch();
+}
+
+void PreviewPanel::setTrainerPath(const QString& path) {
+    const bool found = m_trainer.isEmpty() && !path.isEmpty();
+    m_trainer = path;
+    if (found && !trainBatchShown()) showCurrent();  // was showing "No usable rfdetr-train"
 }
 
 double PreviewPanel::threshold() const { return m_slider->value() / 100.0; }
@@ -147,6 +168,33 @@ void PreviewPanel::setRunDir(const QString& runDir) {
     const int at = m_checkpoint->findData(keep);
     if (at >= 0) m_checkpoint->setCurrentIndex(at);
     else if (!keep.isEmpty() && QFileInfo::exists(keep)) setCheckpoint(keep);
+    refreshTrainBatch();
+}
+
+void PreviewPanel::refreshTrainBatch() {
+    const bool there = m_trainBatchView->setRunDir(m_runDir);
+    m_trainBatchButton->setEnabled(there);
+    m_trainBatchButton->setToolTip(there ? tr("Show %1: the first batch as the model received it (augmented and resized, "
+                                              "with the target boxes). Look here first when a model does not learn.")
+                                               .arg(QDir::toNativeSeparators(m_trainBatchView->path()))
+                                         : m_trainBatchView->unavailableReason());
+    if (!there && trainBatchShown()) showTrainBatch(false);
+}
+
+bool PreviewPanel::hasTrainBatch() const { return m_trainBatchView->available(); }
+
+bool PreviewPanel::trainBatchShown() const { return m_views->currentWidget() == m_trainBatchView; }
+
+DetectionCanvas* PreviewPanel::trainBatchCanvas() const { return m_trainBatchView->canvas(); }
+
+void PreviewPanel::showTrainBatch(bool show) {
+    show = show && m_trainBatchView->available();
+    {
+        const QSignalBlocker block(m_trainBatchButton);
+        m_trainBatchButton->setChecked(show);
+    }
+    if (show) m_trainBatchView->load();
+    m_views->setCurrentWidget(show ? static_cast<QWidget*>(m_trainBatchView) : m_views->widget(0));
 }
 
 void PreviewPanel::setCheckpoint(const QString& path) {
@@ -185,6 +233,7 @@ QString PreviewPanel::cacheKey(const QString& image) const {
 }
 
 void PreviewPanel::selectImage(int row) {
+    showTrainBatch(false);  // choosing an image goes back to prediction and ground truth
     if (row != m_images->currentRow()) {
         m_images->setCurrentRow(row);  // comes back here through currentRowChanged
         return;

@@ -4,7 +4,8 @@
 // (never in the GUI): the chosen image and up to kBatch-1 following ones per process (the model loads
 // once; results stream in one JSON line per image). Boxes are drawn in class colours next to the ground
 // truth, with a score threshold slider that filters without re-running. Results are cached per
-// checkpoint/EMA/image.
+// checkpoint/EMA/image. "First training batch" shows the run's train_batch0.png (the first batch as the
+// model received it, written by the trainer at the first step) in place of the two canvases.
 #include <QHash>
 #include <QImage>
 #include <QWidget>
@@ -18,20 +19,35 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QListWidget;
+class QPushButton;
 class QSlider;
+class QStackedWidget;
 
 namespace studio::ui {
 
 class DetectionCanvas;
+class TrainBatchView;
 
 class PreviewPanel : public QWidget {
     Q_OBJECT
 public:
     explicit PreviewPanel(TrainerProcessFactory factory, QWidget* parent = nullptr);
 
-    void setTrainerPath(const QString& path) { m_trainer = path; }
-    /// Lists the run's checkpoints (keeps the chosen one when still there). GUI thread.
+    /// The trainer for predict ("" = none usable); a trainer found after an image was chosen (the check is
+    /// asynchronous) predicts that image then. GUI thread.
+    void setTrainerPath(const QString& path);
+    /// Lists the run's checkpoints (keeps the chosen one when still there) and re-checks its
+    /// train_batch0.png. GUI thread.
     void setRunDir(const QString& runDir);
+    /// Enables "First training batch" when the run folder has train_batch0.png (reloads it when shown);
+    /// a file read per call, so call it on step events only while hasTrainBatch() is false. GUI thread.
+    void refreshTrainBatch();
+    /// Whether the run folder had train_batch0.png at the last check. GUI thread.
+    bool hasTrainBatch() const;
+    /// Shows the run's train_batch0.png instead of prediction and ground truth (false: back to them;
+    /// ignored while there is no such file). GUI thread.
+    void showTrainBatch(bool show);
+    bool trainBatchShown() const;
     /// Loads the validation split of a COCO dataset folder into the image list; false with `error`.
     bool setDatasetDir(const QString& datasetDir, QString* error = nullptr);
     /// Adds image files to the list (no ground truth unless they belong to the loaded split).
@@ -48,6 +64,8 @@ public:
     QStringList images() const;
     DetectionCanvas* predictionCanvas() const { return m_pred; }
     DetectionCanvas* truthCanvas() const { return m_truth; }
+    DetectionCanvas* trainBatchCanvas() const;
+    QPushButton* trainBatchButton() const { return m_trainBatchButton; }
     QString statusText() const;
 
     /// Lowest score requested from the trainer: the slider filters above it.
@@ -84,6 +102,9 @@ private:
     QLabel* m_status;
     DetectionCanvas* m_pred;
     DetectionCanvas* m_truth;
+    QPushButton* m_trainBatchButton;
+    QStackedWidget* m_views;            // prediction + ground truth, or the first training batch
+    TrainBatchView* m_trainBatchView;
 };
 
 }  // namespace studio::ui
