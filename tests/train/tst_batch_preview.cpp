@@ -65,29 +65,33 @@ class TstBatchPreview : public QObject {
 private slots:
     void imagesAreDenormalisedAndBoxesDrawnWithClassNames() {
         Batch b;
-        b.images = at::stack({greyImage(64, 128), greyImage(64, 200), greyImage(64, 50)});
-        // Image 0: one box from (16,16) to (48,48) px, category id 7.
+        b.images = at::stack({greyImage(128, 128), greyImage(128, 200), greyImage(128, 50)});
+        // Image 0: one box from (32,32) to (96,96) px, category id 7; image 1: a 6 px box, id 7.
         b.targets.push_back({at::tensor({0.5f, 0.5f, 0.5f, 0.5f}).view({1, 4}), at::tensor({int64_t(7)})});
-        b.targets.push_back({at::zeros({0, 4}), at::zeros({0}, at::kLong)});
+        b.targets.push_back({at::tensor({0.5f, 0.5f, 0.05f, 0.05f}).view({1, 4}), at::tensor({int64_t(7)})});
         b.targets.push_back({at::zeros({0, 4}), at::zeros({0}, at::kLong)});
         const RgbImage grid = batchPreview(b, {{7, "CheckBox"}});
-        QCOMPARE(grid.width, 2 * 64 + 4);  // 3 images: 2 columns, 2 rows, 4 px gaps
-        QCOMPARE(grid.height, 2 * 64 + 4);
+        QCOMPARE(grid.width, 2 * 128 + 4);  // 3 images: 2 columns, 2 rows, 4 px gaps
+        QCOMPARE(grid.height, 2 * 128 + 4);
         // Normalisation undone (to +-1 level): image 0 grey 128, image 1 (right) 200, image 2 (below) 50.
-        for (auto [x, y, level] : {std::array<int, 3>{30, 30, 128}, {68 + 30, 30, 200}, {30, 68 + 30, 50}})
+        for (auto [x, y, level] : {std::array<int, 3>{60, 60, 128}, {132 + 20, 20, 200}, {60, 132 + 60, 50}})
             for (int c : pixel(grid, x, y)) QVERIFY2(std::abs(c - level) <= 1, qPrintable(QString::number(c)));
-        QCOMPARE(pixel(grid, 66, 10), (std::array<int, 3>{64, 64, 64}));  // the gap
+        QCOMPARE(pixel(grid, 129, 10), (std::array<int, 3>{64, 64, 64}));  // the gap
         // The box outline sits on the target's edges and is not grey.
-        QVERIFY(pixel(grid, 16, 40) != (std::array<int, 3>{128, 128, 128}));
-        QVERIFY(pixel(grid, 47, 40) != (std::array<int, 3>{128, 128, 128}));
-        QCOMPARE(pixel(grid, 10, 40), (std::array<int, 3>{128, 128, 128}));  // outside the box
-        // The same batch with another name for id 7 differs only in the caption, not in the outline colour.
+        const std::array<int, 3> grey{128, 128, 128};
+        QVERIFY(pixel(grid, 32, 64) != grey);
+        QVERIFY(pixel(grid, 95, 64) != grey);
+        QCOMPARE(pixel(grid, 20, 64), grey);  // outside the box
+        QVERIFY(pixel(grid, 132 + 60, 64) != (std::array<int, 3>{200, 200, 200}));  // the small box: left edge at 60.8 px
+        // Another name for id 7 changes the caption of the large box only (no caption wider than its box).
         const RgbImage other = batchPreview(b, {{7, "Signature"}});
-        QCOMPARE(pixel(other, 16, 40), pixel(grid, 16, 40));
+        QCOMPARE(pixel(other, 32, 64), pixel(grid, 32, 64));
         QVERIFY(other.pixels != grid.pixels);
+        for (int y = 0; y < 128; ++y)
+            for (int x = 132; x < 260; ++x) QCOMPARE(pixel(other, x, y), pixel(grid, x, y));
         // An id without a name is captioned with its number: still drawn.
         const RgbImage unnamed = batchPreview(b, {});
-        QCOMPARE(pixel(unnamed, 16, 40), pixel(grid, 16, 40));
+        QCOMPARE(pixel(unnamed, 32, 64), pixel(grid, 32, 64));
     }
 
     void maxImagesLimitsTheGrid() {

@@ -39,11 +39,15 @@ RgbImage sampleImage(const Batch& batch, int index, const std::map<std::int64_t,
         const float* b = boxes.data_ptr<float>() + 4 * i;  // normalised cx, cy, w, h
         const int64_t label = labels.data_ptr<int64_t>()[i];
         const auto name = labelNames.find(label);
+        std::string caption = name != labelNames.end() ? name->second : std::to_string(label);
+        // A caption wider than its box (checkboxes at a CPU resolution) would hide its neighbours: the outline's
+        // colour still tells the class. stb_easy_font: ~6 px per character at the overlay's scale 1.
+        if (static_cast<float>(6 * caption.size() + 4) > b[2] * static_cast<float>(out.width) || out.width < 128)
+            caption.clear();
         overlay.push_back({(b[0] - b[2] / 2) * static_cast<float>(out.width),
                            (b[1] - b[3] / 2) * static_cast<float>(out.height),
                            (b[0] + b[2] / 2) * static_cast<float>(out.width),
-                           (b[1] + b[3] / 2) * static_cast<float>(out.height), static_cast<int>(label),
-                           name != labelNames.end() ? name->second : std::to_string(label)});
+                           (b[1] + b[3] / 2) * static_cast<float>(out.height), static_cast<int>(label), caption});
     }
     drawOverlay(out, overlay);
     return out;

@@ -14,7 +14,8 @@ namespace studio::train {
 
 /// The first `maxImages` images of `batch` in a grid (as square as possible, a 4 px gap), ImageNet
 /// normalisation undone, each target box outlined in its class colour and captioned with
-/// `labelNames[label]` (labels are category ids; the number when the map has no such entry). Caller's thread.
+/// `labelNames[label]` (labels are category ids; the number when the map has no such entry) where the caption
+/// fits the box's width and the image is at least 128 px wide. Caller's thread.
 RgbImage batchPreview(const Batch& batch, const std::map<std::int64_t, std::string>& labelNames, int maxImages = 16);
 
 }  // namespace studio::train
