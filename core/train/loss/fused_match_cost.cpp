@@ -14,6 +14,7 @@
 // compiles this file with -ffp-contract=off), so all kernels give bit-identical costs.
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define STUDIO_INLINE inline __attribute__((always_inline))
+#define STUDIO_INLINE_LAMBDA __attribute__((always_inline))
 
 namespace studio::train {
 namespace {
@@ -165,6 +166,43 @@ STUDIO_INLINE VF classCost(const VF& x, float alpha, float gamma) {
     return pos - neg;
 }
 
+// Four interleaved streams (boxes cxcywh, or the logits of four classes) of one vector of rows,
+// split into one vector per stream: in[4 * i + k] -> out[k][i]. Data movement only.
+STUDIO_INLINE void deinterleave4(const float* in, V8f* out) {
+    const V8f v0 = load<V8f>(in), v1 = load<V8f>(in + 8), v2 = load<V8f>(in + 16),
+              v3 = load<V8f>(in + 24);
+    const V8f t0 = __builtin_shufflevector(v0, v1, 0, 4, 8, 12, 1, 5, 9, 13);
+    const V8f t1 = __builtin_shufflevector(v0, v1, 2, 6, 10, 14, 3, 7, 11, 15);
+    const V8f t2 = __builtin_shufflevector(v2, v3, 0, 4, 8, 12, 1, 5, 9, 13);
+    const V8f t3 = __builtin_shufflevector(v2, v3, 2, 6, 10, 14, 3, 7, 11, 15);
+    out[0] = __builtin_shufflevector(t0, t2, 0, 1, 2, 3, 8, 9, 10, 11);
+    out[1] = __builtin_shufflevector(t0, t2, 4, 5, 6, 7, 12, 13, 14, 15);
+    out[2] = __builtin_shufflevector(t1, t3, 0, 1, 2, 3, 8, 9, 10, 11);
+    out[3] = __builtin_shufflevector(t1, t3, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+STUDIO_INLINE void deinterleave4(const float* in, V16f* out) {
+    const V16f v0 = load<V16f>(in), v1 = load<V16f>(in + 16), v2 = load<V16f>(in + 32),
+               v3 = load<V16f>(in + 48);
+#define STUDIO_EVEN 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29
+#define STUDIO_ODD 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31
+#define STUDIO_LOW 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define STUDIO_HIGH 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+    const V16f t0 = __builtin_shufflevector(v0, v1, STUDIO_EVEN);
+    const V16f t1 = __builtin_shufflevector(v0, v1, STUDIO_ODD);
+    const V16f t2 = __builtin_shufflevector(v2, v3, STUDIO_EVEN);
+    const V16f t3 = __builtin_shufflevector(v2, v3, STUDIO_ODD);
+    out[0] = __builtin_shufflevector(t0, t2, STUDIO_LOW);
+    out[1] = __builtin_shufflevector(t0, t2, STUDIO_HIGH);
+    out[2] = __builtin_shufflevector(t1, t3, STUDIO_LOW);
+    out[3] = __builtin_shufflevector(t1, t3, STUDIO_HIGH);
+#undef STUDIO_EVEN
+#undef STUDIO_ODD
+#undef STUDIO_LOW
+#undef STUDIO_HIGH
+}
+
+volatile float kOpaqueZero = 0.0f;  // read once per kernel call (see fusedCostImpl)
+
 int padded(int n, int to = 8) {
     return (n + to - 1) / to * to;
 }
@@ -184,7 +222,16 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
     float* cx = s.pred.data();
     float *cy = cx + pad, *bw = cy + pad, *bh = bw + pad;
     float *x0 = bh + pad, *y0 = x0 + pad, *x1 = y0 + pad, *y1 = x1 + pad, *area = y1 + pad;
-    for (int q = 0; q < rows; ++q) {
+    const int whole = rows / kN * kN;  // rows in whole vectors: de-interleaved with shuffles
+    for (int q = 0; q < whole; q += kN) {
+        VF v[4];
+        deinterleave4(boxes + 4 * static_cast<std::ptrdiff_t>(q), v);
+        store(cx + q, v[0]);
+        store(cy + q, v[1]);
+        store(bw + q, v[2]);
+        store(bh + q, v[3]);
+    }
+    for (int q = whole; q < rows; ++q) {
         const float* b = boxes + 4 * static_cast<std::ptrdiff_t>(q);
         cx[q] = b[0];
         cy[q] = b[1];
@@ -208,11 +255,20 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
     }
     // Class cost per distinct class of the image.
     s.classCost.resize(static_cast<std::size_t>(nc) * pad);
+    // The logits of each class present, gathered into rows (with four classes, de-interleaved a
+    // vector at a time like the boxes), then their costs.
+    const int gathered = numClasses == 4 ? whole : 0;
+    for (int q = 0; q < gathered; q += kN) {
+        VF v[4];
+        deinterleave4(logits + 4 * static_cast<std::ptrdiff_t>(q), v);
+        for (int c = 0; c < nc; ++c)
+            store(s.classCost.data() + static_cast<std::size_t>(c) * pad + q, v[tg.classes[c]]);
+    }
     for (int c = 0; c < nc; ++c) {
         float* row = s.classCost.data() + static_cast<std::size_t>(c) * pad;
         const std::int64_t label = tg.classes[c];
         const float* x = logits + label;
-        for (int q = 0; q < rows; ++q)
+        for (int q = gathered; q < rows; ++q)
             row[q] = x[static_cast<std::ptrdiff_t>(q) * numClasses];
         for (int q = rows; q < pad; ++q)
             row[q] = 0.0f;
@@ -225,49 +281,66 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
     for (int k = 0; k < kN; ++k)
         iota[k] = k;
     const VI rowsV = VI{} + rows;
+    // A zero the compiler cannot see: `x > 0 ? x : 0` then compiles to one max instruction instead
+    // of a compare and a zeroing move (same result for every x, NaN included).
+    const VF zero = splat<VF>(kOpaqueZero);
     for (int t = 0; t < tg.count; ++t) {
         const float* cls = s.classCost.data() + static_cast<std::size_t>(tg.classSlot[t]) * pad;
         const float tcx = tg.cx[t], tcy = tg.cy[t], tw = tg.w[t], th = tg.h[t];
         const float tx0 = tg.x0[t], ty0 = tg.y0[t], tx1 = tg.x1[t], ty1 = tg.y1[t];
         const float tarea = tg.area[t];
         double* o = out + t * outStride;
-        // Row minimum over the real predictions (padding lanes read +inf): per lane the lowest
-        // value, its column and how many columns reach it; `finite` clears on inf / NaN.
-        VF low = splat<VF>(__builtin_inff());
-        VI lowAt = VI{} - 1, lowCount = VI{}, finite = VI{} - 1;
-        for (int q = 0; q < pad; q += kN) {
+        // The cost of predictions q .. q + kN - 1 against target t.
+        const auto entry = [&](int q, int, const VF& z) STUDIO_INLINE_LAMBDA {
             const VF l1 = ((vabs(load<VF>(cx + q) - tcx) + vabs(load<VF>(cy + q) - tcy)) +
                            vabs(load<VF>(bw + q) - tw)) +
                           vabs(load<VF>(bh + q) - th);
             const VF a0 = load<VF>(x0 + q), b0 = load<VF>(y0 + q), a1 = load<VF>(x1 + q),
                      b1 = load<VF>(y1 + q);
-            const VF iw = vmax(vmin(a1, splat<VF>(tx1)) - vmax(a0, splat<VF>(tx0)), splat<VF>(0.0f));
-            const VF ih = vmax(vmin(b1, splat<VF>(ty1)) - vmax(b0, splat<VF>(ty0)), splat<VF>(0.0f));
+            const VF iw = vmax(vmin(a1, splat<VF>(tx1)) - vmax(a0, splat<VF>(tx0)), z);
+            const VF ih = vmax(vmin(b1, splat<VF>(ty1)) - vmax(b0, splat<VF>(ty0)), z);
             const VF inter = iw * ih;
             const VF uni = (load<VF>(area + q) + tarea) - inter;
             const VF iou = inter / uni;
-            const VF ew = vmax(vmax(a1, splat<VF>(tx1)) - vmin(a0, splat<VF>(tx0)), splat<VF>(0.0f));
-            const VF eh = vmax(vmax(b1, splat<VF>(ty1)) - vmin(b0, splat<VF>(ty0)), splat<VF>(0.0f));
+            const VF ew = vmax(vmax(a1, splat<VF>(tx1)) - vmin(a0, splat<VF>(tx0)), z);
+            const VF eh = vmax(vmax(b1, splat<VF>(ty1)) - vmin(b0, splat<VF>(ty0)), z);
             const VF encl = ew * eh;
             const VF giou = iou - (encl - uni) / encl;
-            const VF c = (wb * l1 + wc * load<VF>(cls + q)) + wg * -giou;
+            return (wb * l1 + wc * load<VF>(cls + q)) + wg * -giou;
+        };
+        // Row minimum over the real predictions (padding lanes read +inf): per lane the lowest
+        // value, its column and how many columns reach it; `nonFinite` turns NaN on inf / NaN
+        // (c - c is +0 for every finite c).
+        VF low = splat<VF>(__builtin_inff()), nonFinite = zero;
+        VI lowAt = VI{} - 1, lowCount = VI{}, col = iota;
+        const auto track = [&](const VF& x, const VF& c) STUDIO_INLINE_LAMBDA {
+            nonFinite = nonFinite + (c - c);
+            const VI lt = x < low, eq = x == low;
+            low = lt ? x : low;
+            lowAt = lt ? col : lowAt;
+            lowCount = lt ? VI{} + 1 : lowCount - eq;
+        };
+        // Whole vectors of real predictions, then the one with padding lanes (if any).
+        const int whole = rows / kN * kN;
+        int q = 0;
+        for (; q < whole; q += kN, col += kN) {
+            const VF c = entry(q, t, zero);
             storeAsDouble(o + q, c, outPad - q);
-            if (rowMins) {
-                const VI col = iota + q;
-                const VF x = col < rowsV ? c : splat<VF>(__builtin_inff());
-                finite &= vabs(c) <= splat<VF>(__FLT_MAX__);
-                const VI lt = x < low, eq = x == low;
-                low = lt ? x : low;
-                lowAt = lt ? col : lowAt;
-                lowCount = lt ? VI{} + 1 : lowCount - eq;
-            }
+            if (rowMins)
+                track(c, c);
+        }
+        if (q < pad) {
+            const VF c = entry(q, t, zero);
+            storeAsDouble(o + q, c, outPad - q);
+            if (rowMins)
+                track(col < rowsV ? c : splat<VF>(__builtin_inff()), c);
         }
         if (rowMins) {
             float best = low[0];
             bool allFinite = true;
             for (int k = 0; k < kN; ++k) {
                 best = low[k] < best ? low[k] : best;
-                allFinite = allFinite && finite[k] != 0;
+                allFinite = allFinite && nonFinite[k] == 0.0f;
             }
             int count = 0, column = -1;
             for (int k = 0; k < kN; ++k) {

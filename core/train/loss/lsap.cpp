@@ -104,20 +104,29 @@ STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const dou
         relaxBlock<kFirst>(row, j, laneA, ncV, v, shortest, minV, uiV, infV, one, a);
         relaxBlock<kFirst>(row, j + kLanes, laneB, ncV, v, shortest, minV, uiV, infV, one, b);
     }
+    // Across the lanes: the two lane sets merged lane by lane first (lows are never NaN), then one
+    // pass over four lanes (half the scalar work of reducing each set). Counts are >= 1 in lanes
+    // holding a finite low, so with a single tie the candidate is the one lane at the lowest.
+    const V4d low = a.low < b.low ? a.low : b.low;
     RowScan scan;
-    for (const LaneState* st : {&a, &b})
-        for (int k = 0; k < kLanes; ++k)
-            scan.lowest = st->low[k] < scan.lowest ? st->low[k] : scan.lowest;
-    for (const LaneState* st : {&a, &b}) {
-        for (int k = 0; k < kLanes; ++k) {
-            scan.invalid |= st->bad[k] != 0;
-            scan.infinite |= st->inf[k] != 0;
-            if (st->low[k] != scan.lowest)
-                continue;
-            scan.ties += st->count[k];
-            scan.candidate = static_cast<int>(st->index[k]);
-        }
+    for (int k = 0; k < kLanes; ++k)
+        scan.lowest = low[k] < scan.lowest ? low[k] : scan.lowest;
+    const V4d lowestV = zero + scan.lowest;
+    const V4i eqA = a.low == lowestV, eqB = b.low == lowestV;
+    const V4i ties = (eqA & a.count) + (eqB & b.count);
+    const V4i candidate = (eqA & a.index) | (eqB & b.index) | ~(eqA | eqB);  // -1: none here
+    const V4i bad = a.bad | b.bad, inf = a.inf | b.inf;
+    std::int64_t tieSum = 0, best = -1, anyBad = 0, anyInf = 0;
+    for (int k = 0; k < kLanes; ++k) {
+        tieSum += ties[k];
+        best = candidate[k] > best ? candidate[k] : best;
+        anyBad |= bad[k];
+        anyInf |= inf[k];
     }
+    scan.ties = static_cast<long>(tieSum);
+    scan.candidate = static_cast<int>(best);
+    scan.invalid = anyBad != 0;
+    scan.infinite = anyInf != 0;
     return scan;
 }
 
