@@ -363,8 +363,11 @@ LsapStatus LsapSolver::run(LsapResult& out) {
     m_shortcut = m_rowMins != nullptr;
     m_u.assign(nr, 0.0);
     m_v.assign(pad, 0.0);
-    m_shortest.assign(pad, kNaN);  // padding stays closed
-    m_settled.assign(nc, 0.0);
+    // Neither needs clearing: every search's first step either ends at once (row-minimum shortcut)
+    // or writes all of `shortest` (the padding as NaN), and columns are settled before their
+    // entries in `settled` are read.
+    m_shortest.resize(pad);
+    m_settled.resize(nc);
     m_col4row.assign(nr, -1);
     m_row4col.assign(nc, -1);
     m_visitedRows.reserve(nr);
