@@ -159,6 +159,7 @@ class TstFusedMatchCost : public QObject {
                         }
                         const int want = finite && ties == 1 ? at : -1;
                         QCOMPARE(mins[t].column, want);
+                        QCOMPARE(mins[t].finite, finite);
                         if (rows > 8 && t == 1)
                             QCOMPARE(want, -1);  // the tie, or the NaN row
                         unique += want >= 0;
@@ -171,6 +172,7 @@ class TstFusedMatchCost : public QObject {
                          (std::string(isa) + " rows " + std::to_string(rows)).c_str());
                 for (int t = 0; t < n; ++t) {
                     QCOMPARE(mins[t].column, baseMins[t].column);
+                    QCOMPARE(mins[t].finite, baseMins[t].finite);
                     if (mins[t].column >= 0)
                         QCOMPARE(mins[t].value, baseMins[t].value);
                 }

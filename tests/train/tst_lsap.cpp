@@ -53,7 +53,7 @@ bool isPermutationLike(const LsapResult& r, int rows, int cols) {
 }
 
 // The row minima a producer hands to solvePrepared: each row's unique finite minimum, column -1
-// for rows with a tie at the minimum or a non-finite entry.
+// for rows with a tie at the minimum or a non-finite entry; `finite` for all-finite rows.
 std::vector<LsapRowMin> rowMinima(const std::vector<double>& c, int rows, int cols) {
     std::vector<LsapRowMin> out(rows);
     for (int r = 0; r < rows; ++r) {
@@ -69,6 +69,7 @@ std::vector<LsapRowMin> rowMinima(const std::vector<double>& c, int rows, int co
         }
         out[r].value = row[at];
         out[r].column = finite && ties == 1 ? at : -1;
+        out[r].finite = finite;
     }
     return out;
 }

@@ -351,6 +351,7 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
             }
             rowMins[t].value = best;
             rowMins[t].column = allFinite && count == 1 ? column : -1;
+            rowMins[t].finite = allFinite;
         }
     }
 }

@@ -66,7 +66,7 @@ struct LaneState {
 // every comparison, so they are neither improved nor candidates, without a separate mask. The first
 // step of a search (kFirst) starts from nothing: every column gets its reduced cost (the padding of
 // the working rows is NaN, so it stays closed), which also spares resetting `shortest`.
-template <bool kFirst>
+template <bool kFirst, bool kCheck>
 STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V4i& ncV,
                               const double* v, double* shortest, const V4d& minV, const V4d& uiV,
                               const V4d& infV, const V4i& one, LaneState& st) {
@@ -74,9 +74,11 @@ STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V
     const V4d r = ((minV + c) - uiV) - load(v + j);
     V4d s = r;
     if (kFirst) {  // each row's first scan reads all of it: check its entries (not the NaN padding)
-        const V4i real = lane < ncV;
-        st.bad |= ((c != c) | (c == -infV)) & real;
-        st.inf |= (c == infV) & real;
+        if (kCheck) {  // unless its producer vouched for them (LsapRowMin::finite)
+            const V4i real = lane < ncV;
+            st.bad |= ((c != c) | (c == -infV)) & real;
+            st.inf |= (c == infV) & real;
+        }
     } else {
         const V4d old = load(shortest + j);
         s = r < old ? r : old;
@@ -92,7 +94,7 @@ STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V
 // scipy's evaluation order. Tracks the lowest open distance, one column reaching it and the number
 // of such columns in two independent lane sets (short compare-and-blend chains), then across lanes.
 // `pad` is a multiple of 8; padded columns are closed.
-template <bool kFirst>
+template <bool kFirst, bool kCheck = kFirst>
 STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const double* v,
                                    double* shortest, double minVal, double ui) {
     const V4d zero = {0, 0, 0, 0};
@@ -101,8 +103,9 @@ STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const dou
     LaneState a{zero + kInf, none - 1, none, none, none}, b = a;
     V4i laneA = {0, 1, 2, 3}, laneB = laneA + kLanes;
     for (int j = 0; j < pad; j += 2 * kLanes, laneA += eight, laneB += eight) {
-        relaxBlock<kFirst>(row, j, laneA, ncV, v, shortest, minV, uiV, infV, one, a);
-        relaxBlock<kFirst>(row, j + kLanes, laneB, ncV, v, shortest, minV, uiV, infV, one, b);
+        relaxBlock<kFirst, kCheck>(row, j, laneA, ncV, v, shortest, minV, uiV, infV, one, a);
+        relaxBlock<kFirst, kCheck>(row, j + kLanes, laneB, ncV, v, shortest, minV, uiV, infV, one,
+                                   b);
     }
     // Across the lanes: the two lane sets merged lane by lane first (lows are never NaN), then one
     // pass over four lanes (half the scalar work of reducing each set). Counts are >= 1 in lanes
@@ -134,6 +137,13 @@ STUDIO_SIMD_CLONES
 RowScan relaxFirstRow(const double* row, int nc, int pad, const double* v, double* shortest,
                       double ui) {
     return relaxRowImpl<true>(row, nc, pad, v, shortest, 0.0, ui);
+}
+
+// The first scan of a row known to be all finite: no entry checks.
+STUDIO_SIMD_CLONES
+RowScan relaxFirstFiniteRow(const double* row, int nc, int pad, const double* v, double* shortest,
+                            double ui) {
+    return relaxRowImpl<true, false>(row, nc, pad, v, shortest, 0.0, ui);
 }
 
 STUDIO_SIMD_CLONES
@@ -283,10 +293,12 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
             }
         }
         const double* row = m_work.data() + static_cast<std::size_t>(i) * m_pad;
+        const bool first = m_visitedRows.size() == 1;
         const RowScan scan =
-            m_visitedRows.size() == 1
-                ? relaxFirstRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i])
-                : relaxRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i]);
+            !first ? relaxRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i])
+            : m_rowMins && m_rowMins[i].finite
+                ? relaxFirstFiniteRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i])
+                : relaxFirstRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i]);
         m_invalid |= scan.invalid;
         m_infinite |= scan.infinite;
         if (scan.invalid)
