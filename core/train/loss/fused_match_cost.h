@@ -43,7 +43,8 @@ int fusedRowStride(int rows);
 /// outStride >= fusedRowStride(rows); entries past `rows` in a row are padding. Labels must be in
 /// [0, numClasses). When rowMins is given (targets.count entries), it receives each target row's
 /// unique finite minimum for LsapSolver::solvePrepared (column -1 where the row has a non-finite
-/// entry or a tied minimum) and whether the row is all finite. Thread-safe for distinct out/scratch buffers.
+/// entry or a tied minimum) and whether the row is all finite. Thread-safe for distinct
+/// out/scratch buffers.
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
                     const FusedTargets& targets, const MatchCostWeights& w, double* out,
                     std::ptrdiff_t outStride, FusedScratch& scratch,

@@ -28,10 +28,10 @@ struct LsapResult {
 
 /// What the producer of a prepared matrix knows about one of its rows: the row's smallest entry and
 /// its column, set only when every entry of the row is finite and that smallest entry is unique
-/// (column -1 otherwise), and whether every entry is finite. A search starting at such a row whose column is still free and untouched
-/// by the duals ends there at once, exactly as the full scan would (the other columns' reduced
-/// costs are at least their entries, which exceed the minimum): most of the 20-target searches of
-/// a DETR step then skip their first 300-column scan.
+/// (column -1 otherwise), and whether every entry is finite. A search starting at such a row whose
+/// column is still free and untouched by the duals ends there at once, exactly as the full scan
+/// would (the other columns' reduced costs are at least their entries, which exceed the minimum):
+/// most of the 20-target searches of a DETR step then skip their first 300-column scan.
 struct LsapRowMin {
     double value = 0;
     int column = -1;
