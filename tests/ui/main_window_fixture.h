@@ -1,8 +1,8 @@
 #pragma once
 // What the main-window tests share (tst_main_window, tst_main_window_tools, tst_oom_suggestion): an isolated
 // home (test-mode QStandardPaths, XDG folders and settings under a temporary folder, cleared settings) with a
-// stand-in `rfdetr-train` that reports this build's version, and waiting for a MainWindow's trainer check
-// (run folders: run_folder_fixture.h).
+// stand-in `rfdetr-train` that reports this build's version, waiting for a MainWindow's trainer check, and
+// starting a fake run (run folders: run_folder_fixture.h).
 // Runs go to FakeTrainerProcess, so the stand-in only answers the version probe.
 #include <QByteArray>
 #include <QCoreApplication>
@@ -12,9 +12,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "fake_trainer_process.h"
 #include "run_folder_fixture.h"
 #include "studio_version.h"
 #include "ui/main/main_window.h"
+#include "ui/process/run_controller.h"
 
 namespace studio::ui::testing {
 
@@ -22,6 +24,18 @@ namespace studio::ui::testing {
 /// it has. Main thread (runs the event loop).
 inline bool waitForTrainer(const MainWindow& w) {
     return QTest::qWaitFor([&w] { return w.trainerCheck().ok(); }, 10000);
+}
+
+/// Shows `w` (built on fakeFactory(&rec)), waits for its trainer check, starts a fresh run into `outputDir` and
+/// reports the fake process started: `rec.live` is the run's process. False (with a warning saying which part)
+/// when any of it fails. Main thread.
+inline bool startFakeRun(MainWindow& w, FakeTrainerProcess::Record& rec, const QString& outputDir) {
+    w.show();
+    if (!waitForTrainer(w)) return qWarning("startFakeRun: no trainer check"), false;
+    w.setOutputDir(outputDir);
+    if (!w.startRun(StartMode::Fresh) || !rec.live) return qWarning("startFakeRun: the run did not start"), false;
+    rec.live->emitStarted();
+    return true;
 }
 
 class MainWindowHome {

@@ -40,6 +40,7 @@ using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
 using studio::ui::testing::MainWindowHome;
+using studio::ui::testing::startFakeRun;
 using studio::ui::testing::waitForTrainer;
 using studio::ui::testing::writeCheckpoint;
 
@@ -150,12 +151,7 @@ private slots:
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
         MainWindow w(fakeFactory(&rec), m_home.trainer());
-        w.show();
-        QVERIFY(waitForTrainer(w));
-        w.setOutputDir(runs.path() + "/run1");
-        QVERIFY(w.startRun(StartMode::Fresh));
-        QVERIFY(rec.live);
-        rec.live->emitStarted();
+        QVERIFY(startFakeRun(w, rec, runs.path() + "/run1"));
         QPushButton* button = w.previewPanel()->trainBatchButton();
         QVERIFY(!button->isEnabled());
         // The trainer writes train_batch0.png, then reports its first step: no need to revisit the tab.

@@ -25,6 +25,7 @@ using namespace studio::ui;
 using studio::ui::testing::FakeTrainerProcess;
 using studio::ui::testing::fakeFactory;
 using studio::ui::testing::MainWindowHome;
+using studio::ui::testing::startFakeRun;
 using studio::ui::testing::waitForTrainer;
 using studio::ui::testing::writeExecutable;
 
@@ -93,11 +94,7 @@ private slots:
         QTemporaryDir runs;
         FakeTrainerProcess::Record rec;
         MainWindow w(fakeFactory(&rec), m_home.trainer());
-        w.show();
-        QVERIFY(waitForTrainer(w));
-        w.setOutputDir(runs.path() + "/run1");
-        QVERIFY(w.startRun(StartMode::Fresh));
-        rec.live->emitStarted();
+        QVERIFY(startFakeRun(w, rec, runs.path() + "/run1"));
         QByteArray lines;
         for (int s = 1; s <= 10; ++s) {
             for (int r = 0; r < 2; ++r)
