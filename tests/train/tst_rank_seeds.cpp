@@ -21,17 +21,11 @@ using namespace studio::train;
 namespace {
 
 /// Claims a rank in a world without talking to anybody (buildRun only asks who it is).
-class RankOnly final : public DistContext {
+class RankOnly final : public SingleProcessDist {
 public:
     RankOnly(int rank, int world) : m_rank(rank), m_world(world) {}
     int rank() const override { return m_rank; }
     int worldSize() const override { return m_world; }
-    void allReduceSum(std::vector<at::Tensor>&) override {}
-    void averageGradients(const std::vector<at::Tensor>&) override {}
-    double sumOverRanks(double value) override { return value; }
-    void barrier() override {}
-    void broadcast(std::vector<at::Tensor>&, int) override {}
-    std::vector<std::string> allGather(const std::string& bytes) override { return {bytes}; }
 
 private:
     int m_rank, m_world;

@@ -41,8 +41,9 @@ RgbImage sampleImage(const Batch& batch, int index, const std::map<std::int64_t,
         const auto name = labelNames.find(label);
         std::string caption = name != labelNames.end() ? name->second : std::to_string(label);
         // A caption wider than its box (checkboxes at a CPU resolution) would hide its neighbours: the outline's
-        // colour still tells the class. stb_easy_font: ~6 px per character at the overlay's scale 1.
-        if (static_cast<float>(6 * caption.size() + 4) > b[2] * static_cast<float>(out.width) || out.width < 128)
+        // colour still tells the class.
+        if (static_cast<float>(overlayCaptionWidth(out, caption)) > b[2] * static_cast<float>(out.width) ||
+            out.width < 128)
             caption.clear();
         overlay.push_back({(b[0] - b[2] / 2) * static_cast<float>(out.width),
                            (b[1] - b[3] / 2) * static_cast<float>(out.height),

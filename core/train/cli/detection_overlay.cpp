@@ -48,11 +48,18 @@ void drawText(RgbImage& img, int x, int y, const std::string& text, int scale, C
     }
 }
 
+int captionScale(const RgbImage& image) { return std::max(1, std::min(image.width, image.height) / 400); }
+
 }  // namespace
+
+int overlayCaptionWidth(const RgbImage& image, const std::string& caption) {
+    std::string copy = caption;
+    return stb_easy_font_width(copy.data()) * captionScale(image) + 4;
+}
 
 void drawOverlay(RgbImage& image, const std::vector<OverlayBox>& boxes) {
     const int thick = std::max(1, std::min(image.width, image.height) / 300);
-    const int scale = std::max(1, std::min(image.width, image.height) / 400);
+    const int scale = captionScale(image);
     for (const auto& b : boxes) {
         const Color c = palette(b.colorIndex);
         const int x0 = static_cast<int>(std::floor(b.x1)), y0 = static_cast<int>(std::floor(b.y1));
@@ -62,12 +69,11 @@ void drawOverlay(RgbImage& image, const std::vector<OverlayBox>& boxes) {
         fillRect(image, x0, y0, x0 + thick, y1, c);
         fillRect(image, x1 - thick, y0, x1, y1, c);
         if (!b.caption.empty()) {
-            std::string caption = b.caption;
-            const int tw = stb_easy_font_width(caption.data()) * scale + 4;
+            const int tw = overlayCaptionWidth(image, b.caption);
             const int th = 10 * scale;
             const int ty = y0 - th >= 0 ? y0 - th : y0;
             fillRect(image, x0, ty, x0 + tw, ty + th, c);
-            drawText(image, x0 + 2, ty + scale, caption, scale, {255, 255, 255});
+            drawText(image, x0 + 2, ty + scale, b.caption, scale, {255, 255, 255});
         }
     }
 }

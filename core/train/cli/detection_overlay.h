@@ -13,6 +13,10 @@ struct OverlayBox {
     std::string caption;   // "checkbox 0.93"
 };
 
+/// Width in pixels of the tag drawOverlay puts above a box captioned `caption` on `image` (its font scale
+/// follows the image size).
+int overlayCaptionWidth(const RgbImage& image, const std::string& caption);
+
 /// Draws `boxes` in place; coordinates outside the image are clipped.
 void drawOverlay(RgbImage& image, const std::vector<OverlayBox>& boxes);
 

@@ -80,8 +80,8 @@ public:
     }
 };
 
-/// One process: every collective is the identity.
-class SingleProcessDist final : public DistContext {
+/// One process: every collective is the identity. (Tests derive from it to claim another rank.)
+class SingleProcessDist : public DistContext {
 public:
     int rank() const override { return 0; }
     int worldSize() const override { return 1; }
