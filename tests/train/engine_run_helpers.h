@@ -69,8 +69,8 @@ inline Run makeRun(const RunConfig& cfg, const std::string& dir, std::optional<L
     p.validator = std::move(validator);
     p.dist = std::make_shared<SingleProcessDist>();
     p.control = control;
-    p.classNames = {"text", "checkbox", "signature"};
-    p.labelNames = {{1, "text"}, {2, "checkbox"}, {3, "signature"}};
+    p.classes = classListFromCategories(
+        {{0, "forms", "none"}, {1, "text", "forms"}, {2, "checkbox", "forms"}, {3, "signature", "forms"}});
     p.folder = RunFolder{dir};
     p.resume = std::move(resume);
     p.configJson = {{"model_size", "small"}};

@@ -64,6 +64,7 @@ private slots:
         QCOMPARE(args.typeName(), std::string("argparse.Namespace"));
         QCOMPARE(args.at("num_classes").asInt(), std::int64_t(3));
         QCOMPARE(classNamesFromArgs(args), (std::vector<std::string>{"text", "checkbox", "signature"}));
+        QCOMPARE(classIdsFromArgs(args), (std::vector<std::int64_t>{1, 2, 3}));
         QCOMPARE(args.at("grad_accum_steps").asInt(), std::int64_t(2));
         // Sidecars, periodic copy (epoch index 1 with interval 2), best files and best_total stripped.
         const auto info = inspectCheckpoint(rf.checkpoint());

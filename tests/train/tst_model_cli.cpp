@@ -126,6 +126,42 @@ private slots:
         QVERIFY2(text.find("loaded 487 tensors") != std::string::npos, text.c_str());
     }
 
+    // Studio checkpoints name each class's label (args.class_ids): a dataset whose category ids have gaps gets
+    // the right names, where rfdetr's class_names[label - 1] would shift them. Without class_ids (rfdetr's own
+    // checkpoints) that reading stays.
+    void classNamesFollowClassIds() {
+        PredictorOptions o;
+        o.weightsPath = m_weights.toStdString();
+        o.device = "cpu";
+        o.resolution = 128;
+        {
+            Predictor rfdetrStyle(o);
+            QCOMPARE(rfdetrStyle.className(1), std::string("checkbox"));
+            QCOMPARE(rfdetrStyle.className(3), std::string("signature"));
+            QCOMPARE(rfdetrStyle.className(4), std::string());
+        }
+        at::manual_seed(3);
+        RFDetr model(ModelConfig::forSize(ModelSize::Small, 10));
+        PyValue ck = PyValue::dict();
+        ck.set("model", stateDictToValue(modelStateDict(*model)));
+        PyValue args = PyValue::namespaceObject();
+        args.set("class_names", PyValue::list({"checkbox", "text", "signature"}));
+        args.set("class_ids", PyValue::list({std::int64_t(2), std::int64_t(5), std::int64_t(9)}));
+        ck.set("args", args);
+        o.weightsPath = m_tmp.filePath("gaps.pth").toStdString();
+        writePth(o.weightsPath, ck);
+        QCOMPARE(readCheckpointWeights(o.weightsPath).classIds, (std::vector<std::int64_t>{2, 5, 9}));
+        Predictor p(o);
+        QCOMPARE(p.className(2), std::string("checkbox"));
+        QCOMPARE(p.className(5), std::string("text"));
+        QCOMPARE(p.className(9), std::string("signature"));
+        QCOMPARE(p.className(1), std::string());
+        QCOMPARE(p.className(3), std::string());
+        // class_ids that do not pair with class_names are ignored.
+        args.set("class_ids", PyValue::list({std::int64_t(2), std::int64_t(5)}));
+        QVERIFY(classIdsFromArgs(args).empty());
+    }
+
     void predictMatchesApiAndDraws() {
         const QString drawn = m_tmp.filePath("drawn.png");
         // 128 px instead of 512 keeps the CPU forward short (and exercises the position-embedding resize).

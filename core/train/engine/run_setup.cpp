@@ -131,8 +131,7 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
     parts.model->to(parts.device);
     if (parts.emaModel) parts.emaModel->to(parts.device);
     parts.criterion = std::make_unique<SetCriterion>();
-    parts.classNames = classes.names;
-    for (const auto& c : classes.classes) parts.labelNames[c.id] = c.name;
+    parts.classes = classes;
 
     // 3. Loaders and validators.
     LoaderSetup setup;

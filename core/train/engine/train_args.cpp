@@ -12,8 +12,7 @@ PyValue intList(const std::vector<int>& v) {
 }
 }  // namespace
 
-PyValue trainArgsNamespace(const RunConfig& cfg, const ModelConfig& model, const std::vector<std::string>& classNames,
-                           int worldSize) {
+PyValue trainArgsNamespace(const RunConfig& cfg, const ModelConfig& model, const ClassList& classes, int worldSize) {
     PyValue a = PyValue::namespaceObject();
     // Model (ModelConfig + populate_args defaults).
     a.set("encoder", "dinov2_windowed_small");
@@ -87,23 +86,15 @@ PyValue trainArgsNamespace(const RunConfig& cfg, const ModelConfig& model, const
     a.set("dataset_file", "roboflow");
     a.set("world_size", worldSize);
     a.set("tensorboard", cfg.tensorboard);
-    PyValue names = PyValue::list();
-    for (const auto& n : classNames) names.append(n);
+    PyValue names = PyValue::list(), ids = PyValue::list();
+    for (const auto& c : classes.classes) {
+        names.append(c.name);
+        ids.append(c.id);
+    }
     a.set("class_names", names);
+    a.set("class_ids", ids);
     if (model.size) a.set("model_size", nameOf(*model.size));
     return a;
-}
-
-std::vector<std::string> classNamesFromArgs(const PyValue& args) {
-    std::vector<std::string> out;
-    if (!args.isMapping()) return out;
-    const PyValue* names = args.find("class_names");
-    if (!names || !names->isSequence()) return out;
-    for (const auto& n : names->items()) {
-        if (!n.isString()) return {};
-        out.push_back(n.asString());
-    }
-    return out;
 }
 
 }  // namespace studio::train

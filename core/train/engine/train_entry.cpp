@@ -193,7 +193,7 @@ int runWorker(const RunConfig& requested, const RankContext& rank) {
     parts.options.studioVersion = STUDIO_VERSION;
     parts.options.logEverySteps = parts.device.is_cuda() ? 10 : 1;
     parts.options.beforeMicroBatch = std::move(injectFailures);
-    const std::vector<std::string> classNames = parts.classNames;
+    const std::vector<std::string> classNames = parts.classes.names;
     Trainer trainer(std::move(parts));
     const TrainOutcome outcome = trainer.run();
     gpuMonitor.reset();  // no sample after the final events

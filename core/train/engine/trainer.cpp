@@ -95,7 +95,7 @@ Trainer::Impl::Impl(TrainerParts parts)
         step.beforeMicroBatch = [this](int micro) { p.options.beforeMicroBatch(state.globalStep, micro); };
     p.criterion->setBoxCountReducer([d = p.dist.get()](double local) { return d->averageOverRanks(local); });
 
-    args = trainArgsNamespace(p.cfg, mc, p.classNames, p.dist->worldSize());
+    args = trainArgsNamespace(p.cfg, mc, p.classes, p.dist->worldSize());
     facts.modelSize = mc.size ? nameOf(*mc.size) : "";
     facts.numClasses = mc.numClassLogits - 1;
     facts.worldSize = p.dist->worldSize();
@@ -248,7 +248,9 @@ void Trainer::Impl::writeBatchPreview(const Batch& batch) {
     if (!isMain()) return;
     const std::string path = p.folder.trainBatchPreview();
     try {
-        writePngFile(path, batchPreview(batch, p.labelNames));
+        std::map<std::int64_t, std::string> names;
+        for (const auto& c : p.classes.classes) names[c.id] = c.name;
+        writePngFile(path, batchPreview(batch, names));
         logger().info("the first batch as the model sees it, with its target boxes: {}", path);
     } catch (const std::exception& e) {  // a picture is not worth a run
         logger().warn("could not write {}: {}", path, e.what());

@@ -13,6 +13,7 @@
 #include <c10/core/Device.h>
 #include <nlohmann/json.hpp>
 
+#include "base/coco/coco_dataset.h"
 #include "base/config/run_config.h"
 #include "base/run/run_folder.h"
 #include "train/engine/batch_source.h"
@@ -46,8 +47,7 @@ struct TrainerParts {
     std::unique_ptr<Validator> testValidator;   // test split, evaluated once with the best weights (optional)
     std::shared_ptr<DistContext> dist;
     RunControl* control = nullptr;
-    std::vector<std::string> classNames;
-    std::map<std::int64_t, std::string> labelNames;  // category id (the model's label) -> class name
+    ClassList classes;                          // the dataset's classes: category id (the model's label), name
     c10::Device device{c10::kCPU};
     RunFolder folder;
     std::optional<LoadedCheckpoint> resume;     // restore everything from here

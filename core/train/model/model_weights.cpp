@@ -200,9 +200,8 @@ CheckpointWeights readCheckpointWeights(const std::string& path) {
     w.hasOptimizer = root.find("optimizer") != nullptr;
     if (const PyValue* a = root.find("args")) {
         w.args = *a;
-        if (const PyValue* names = a->find("class_names"); names && names->isSequence())
-            for (const auto& n : names->items())
-                if (n.isString()) w.classNames.push_back(n.asString());
+        w.classNames = classNamesFromArgs(*a);
+        w.classIds = classIdsFromArgs(*a);
     }
     return w;
 }
@@ -236,6 +235,31 @@ LoadedModel buildModelForFineTuning(ModelConfig config, const CheckpointWeights&
                                std::to_string(classLogits) + " rows (rows " +
                                (classLogits < from ? "truncated" : "tiled") + ", box heads kept)";
     }
+    return out;
+}
+
+std::vector<std::string> classNamesFromArgs(const PyValue& args) {
+    std::vector<std::string> out;
+    if (!args.isMapping()) return out;
+    const PyValue* names = args.find("class_names");
+    if (!names || !names->isSequence()) return out;
+    for (const auto& n : names->items()) {
+        if (!n.isString()) return {};
+        out.push_back(n.asString());
+    }
+    return out;
+}
+
+std::vector<std::int64_t> classIdsFromArgs(const PyValue& args) {
+    std::vector<std::int64_t> out;
+    if (!args.isMapping()) return out;
+    const PyValue* ids = args.find("class_ids");
+    if (!ids || !ids->isSequence()) return out;
+    for (const auto& i : ids->items()) {
+        if (!i.isInt()) return {};
+        out.push_back(i.asInt());
+    }
+    if (out.size() != classNamesFromArgs(args).size()) return {};
     return out;
 }
 

@@ -78,9 +78,16 @@ struct CheckpointWeights {
     bool hasOptimizer = false;                // 'optimizer' present (resumable)
     PyValue args;                             // 'args' (argparse.Namespace) or None
     std::vector<std::string> classNames;      // args.class_names when present
+    std::vector<std::int64_t> classIds;       // args.class_ids (Studio checkpoints): the label of each name
     std::vector<std::string> unknownClasses;  // opaque Python classes met while reading
     std::vector<std::string> topLevelKeys;    // every key of the checkpoint dict
 };
+
+/// class_names from a checkpoint's args (empty when absent or not a list of str).
+std::vector<std::string> classNamesFromArgs(const PyValue& args);
+/// class_ids from a checkpoint's args (the Studio writes them beside class_names: the category id, i.e. the
+/// label, of each class). Empty when absent, not a list of int, or not one per class name.
+std::vector<std::int64_t> classIdsFromArgs(const PyValue& args);
 
 /// Reads the weights of a .pth. Throws PthError (unreadable file) or WeightsError (no state dict inside).
 CheckpointWeights readCheckpointWeights(const std::string& path);

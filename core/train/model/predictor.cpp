@@ -1,5 +1,6 @@
 #include "train/model/predictor.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <ATen/ATen.h>
@@ -76,6 +77,12 @@ std::vector<Detection> Predictor::predict(const std::uint8_t* rgb, int width, in
 
 std::string Predictor::className(std::int64_t label) const {
     const auto& names = m_weights.classNames;
+    const auto& ids = m_weights.classIds;  // Studio checkpoints: exact for category ids with gaps
+    if (!ids.empty()) {
+        const auto it = std::find(ids.begin(), ids.end(), label);
+        return it != ids.end() ? names[static_cast<std::size_t>(it - ids.begin())] : "";
+    }
+    // rfdetr's reading: labels are 1..N in class_names order.
     if (!names.empty()) return label >= 1 && label <= static_cast<std::int64_t>(names.size()) ? names[label - 1] : "";
     if (m_model->config().numClassLogits == 91) {
         const char* n = cocoClassName(label);

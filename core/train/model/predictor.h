@@ -35,7 +35,8 @@ public:
     /// Detections with score > threshold for one image (8-bit RGB rows, `width` x `height`). Not thread-safe.
     std::vector<Detection> predict(const std::uint8_t* rgb, int width, int height, double threshold);
 
-    /// The checkpoint's class name of label `label` (args.class_names[label - 1], or COCO's for 91-logit
+    /// The checkpoint's class name of label `label`: the name whose args.class_ids entry is `label` (Studio
+    /// checkpoints), else args.class_names[label - 1] (rfdetr's reading), or COCO's for 91-logit
     /// checkpoints without names); "" when unknown.
     std::string className(std::int64_t label) const;
 
