@@ -52,8 +52,13 @@ private slots:
     }
     void stepsPerEpochRoundsUp() {
         QCOMPARE(stepsPerEpoch(435698, 64), 6808LL);
-        QCOMPARE(stepsPerEpoch(64, 64), 1LL);
-        QCOMPARE(stepsPerEpoch(65, 64), 2LL);
+        QCOMPARE(stepsPerEpoch(320, 64), 5LL);
+        QCOMPARE(stepsPerEpoch(321, 64), 6LL);
+        // Tiny datasets (fewer than 5 effective batches): the sampler draws 5 batches with replacement, and
+        // the schedule counts those (rfdetr's own formula would say 1 and 2).
+        QCOMPARE(stepsPerEpoch(64, 64), 5LL);
+        QCOMPARE(stepsPerEpoch(65, 64), 5LL);
+        QCOMPARE(stepsPerEpoch(4, 4), 5LL);
         QCOMPARE(stepsPerEpoch(0, 64), 0LL);
         QCOMPARE(stepsPerEpoch(10, 0), 0LL);
     }

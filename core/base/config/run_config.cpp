@@ -35,6 +35,7 @@ std::string effectiveBatchFormula(int batchSize, int gradAccumSteps, int worldSi
 
 long long stepsPerEpoch(long long trainImages, long long effectiveBatch) {
     if (effectiveBatch <= 0 || trainImages <= 0) return 0;
+    if (trainImages < kMinStepsPerEpoch * effectiveBatch) return kMinStepsPerEpoch;
     return (trainImages + effectiveBatch - 1) / effectiveBatch;
 }
 

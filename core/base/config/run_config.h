@@ -97,7 +97,13 @@ long long effectiveBatchSize(int batchSize, int gradAccumSteps, int worldSize);
 long long effectiveBatchSize(const RunConfig& cfg, int nodes = 1);
 /// "16 × 1 × 4 = 64" — the formula as users read it.
 std::string effectiveBatchFormula(int batchSize, int gradAccumSteps, int worldSize);
-/// Optimiser steps per epoch for `trainImages` images (ceil, as rfdetr's schedule).
+/// rfdetr's rule for tiny datasets (fewer images than this many effective batches): every epoch draws this
+/// many batches with replacement instead of one pass.
+inline constexpr int kMinStepsPerEpoch = 5;
+/// Optimiser steps per epoch for `trainImages` images: ceil(images / effective batch) as rfdetr's schedule
+/// computes it, and kMinStepsPerEpoch for tiny datasets, which is what the sampler then draws. (rfdetr's
+/// schedule keeps ceil there, e.g. 1 step for 4 images, so its warmup, lr drop and cosine run up to 5x too
+/// early; the Studio's schedule follows the steps actually taken.)
 long long stepsPerEpoch(long long trainImages, long long effectiveBatch);
 
 /// Lower-case names as users write them ("auto", "cuda", ...). (Not toString: QTest would find it by ADL.)

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/config/run_config.h"
+
 namespace studio::train {
 
 struct TrainSamplerOptions {
@@ -14,7 +16,7 @@ struct TrainSamplerOptions {
     int rank = 0;
     int worldSize = 1;
     std::uint64_t seed = 42;
-    int minBatchesPerEpoch = 5;  // rfdetr's min_batches for tiny datasets
+    int minBatchesPerEpoch = kMinStepsPerEpoch;  // rfdetr's min_batches for tiny datasets
 };
 
 /// Training order. Normal datasets: torch's DistributedSampler(shuffle=True) semantics — one

@@ -8,7 +8,7 @@ namespace studio::train {
 
 struct LrScheduleSpec {
     LrSchedule kind = LrSchedule::Step;
-    long long stepsPerEpoch = 1;  // ceil(train images / effective batch), as the reference computes it
+    long long stepsPerEpoch = 1;  // studio::stepsPerEpoch(): rfdetr's ceil(images / effective batch), 5 for tiny sets
     int epochs = 1;
     double warmupEpochs = 0;      // may be fractional
     int lrDropEpoch = 0;          // 'step': factor 0.1 from this epoch on

@@ -107,6 +107,10 @@ Trainer::Impl::Impl(TrainerParts parts)
     const long long effective = effectiveBatchSize(p.cfg.batchSize, p.cfg.gradAccumSteps, p.dist->worldSize());
     schedule = lrScheduleFrom(p.cfg, stepsPerEpoch(p.train->numImages(), effective));
     batchesPerEpoch = p.train->batchesPerEpoch();
+    if (isMain() && p.train->numImages() < kMinStepsPerEpoch * effective)
+        logger().info("{} training images are fewer than {} effective batches of {}: each epoch draws {} batches "
+                      "with replacement (rfdetr's rule), and the learning-rate schedule counts those steps",
+                      p.train->numImages(), kMinStepsPerEpoch, effective, batchesPerEpoch);
     outputs = std::make_unique<RunOutputs>(p.folder, isMain(), p.cfg.tensorboard);
     if (p.resume) restore(*p.resume);
     optimizer->setLrFactor(lrFactor(schedule, state.globalStep));
