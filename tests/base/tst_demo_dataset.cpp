@@ -4,6 +4,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -56,6 +57,33 @@ private slots:
         QCOMPARE(a.boxes.size(), b.boxes.size());
         const demo::DemoPage c = demo::renderDemoPage(12346, 800, 1000);
         QVERIFY(a.image.pixels != c.image.pixels);
+    }
+
+    // Why v3 prints large: a model trained from scratch at a CPU resolution (224 px) learns fields that
+    // span about a ViT patch (16 px) or more; at v2's print (text fields ~9 px tall at 224) it kept predicting
+    // the same box everywhere. The dataset's pages must keep fields that large, and still several per page.
+    void demoPrintIsLargeEnoughForCpuResolutions() {
+        const DemoDatasetSpec spec;
+        std::vector<int> textHeights, checkSides;
+        std::size_t boxes = 0;
+        const int pages = 40;
+        for (int seed = 1; seed <= pages; ++seed) {
+            const demo::DemoPage p = demo::renderDemoPage(std::uint64_t(seed), spec.width, spec.width * 5 / 4, spec.layoutWidth);
+            boxes += p.boxes.size();
+            for (const auto& b : p.boxes) {
+                if (b.category == demo::kText) textHeights.push_back(b.h);
+                if (b.category == demo::kCheckBox) checkSides.push_back(std::min(b.w, b.h));
+            }
+        }
+        QVERIFY(!textHeights.empty() && !checkSides.empty());
+        std::sort(textHeights.begin(), textHeights.end());
+        std::sort(checkSides.begin(), checkSides.end());
+        const double toCpu = 224.0 / (spec.width * 5 / 4);  // the page's long side squashed to 224 px
+        const double textAt224 = textHeights[textHeights.size() / 2] * toCpu;
+        const double checkAt224 = checkSides[checkSides.size() / 2] * toCpu;
+        QVERIFY2(textAt224 >= 13.0, qPrintable(QString("median text field %1 px tall at 224").arg(textAt224)));
+        QVERIFY2(checkAt224 >= 8.0, qPrintable(QString("median checkbox %1 px at 224").arg(checkAt224)));
+        QVERIFY2(boxes >= 4u * pages, qPrintable(QString("%1 boxes on %2 pages").arg(boxes).arg(pages)));
     }
 
     void boxesSitOnTheDrawing() {
@@ -130,7 +158,7 @@ private slots:
             const CocoIndex index = CocoIndex::load(dir + "/" + split + "/_annotations.coco.json", &problems);
             QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().toString().c_str());
             QCOMPARE(index.numImages(), n);
-            QVERIFY2(index.numBoxes() >= 3 * n, qPrintable(QString("%1 boxes on %2 pages").arg(index.numBoxes()).arg(n)));  // about 10 per page on average
+            QVERIFY2(index.numBoxes() >= 2 * n, qPrintable(QString("%1 boxes on %2 pages").arg(index.numBoxes()).arg(n)));  // about 5 per page on average
             const auto& cats = index.categories();
             QCOMPARE(int(cats.size()), 4);
             QCOMPARE(cats[0].id, std::int64_t(0));

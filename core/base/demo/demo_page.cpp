@@ -23,10 +23,11 @@ public:
         m_body.ink = m_ink;
         m_bold = m_body;
         m_bold.weight = m_body.weight + 1;
-        m_left = px(m_rng.range(40, 70));
-        m_right = m_page.image.width - px(m_rng.range(40, 70));
-        m_bottom = m_page.image.height - px(m_rng.range(50, 80));
-        m_y = px(m_rng.range(35, 60));
+        // Margins follow the paper, not the print size: large print still fills the page.
+        m_left = paper(m_rng.range(40, 70));
+        m_right = m_page.image.width - paper(m_rng.range(40, 70));
+        m_bottom = m_page.image.height - paper(m_rng.range(50, 80));
+        m_y = paper(m_rng.range(35, 60));
         m_fieldFill = m_rng.chance(30) ? Rgb{std::uint8_t(m_rng.range(215, 240)), std::uint8_t(m_rng.range(228, 245)), 255}
                                        : Rgb{255, 255, 255};
     }
@@ -37,12 +38,12 @@ public:
         while (m_y < m_bottom) {
             const int pick = m_rng.range(0, 99);
             bool ok;
-            if (pick < 34) ok = addFieldRow();
-            else if (pick < 48) ok = addChoiceGroup(false);
-            else if (pick < 56) ok = addChoiceGroup(true);
-            else if (pick < 70) ok = addParagraph();
-            else if (pick < 81) ok = addTable();
-            else if (pick < 88) ok = addSectionRule();
+            if (pick < 40) ok = addFieldRow();
+            else if (pick < 56) ok = addChoiceGroup(false);
+            else if (pick < 65) ok = addChoiceGroup(true);
+            else if (pick < 74) ok = addParagraph();
+            else if (pick < 84) ok = addTable();
+            else if (pick < 90) ok = addSectionRule();
             else ok = signatures < 2 && addSignatureRow() && ++signatures;
             if (!ok && m_bottom - m_y < px(60)) break;
         }
@@ -51,6 +52,7 @@ public:
 
 private:
     int px(int v) const { return std::max(1, int(v * m_unit + 0.5)); }
+    int paper(int v) const { return std::max(1, int(v * m_page.image.width / 800.0 + 0.5)); }  // of an 800 px page
     bool fits(int h) const { return m_y + h <= m_bottom; }
     void annotate(int category, int x0, int y0, int x1, int y1) {
         m_page.boxes.push_back(DemoBox{category, x0, y0, x1 - x0, y1 - y0});
@@ -74,17 +76,19 @@ private:
             if (m_rng.chance(40)) m_canvas.disc(m_right - px(30), m_y + title.glyphHeight / 2, px(18), m_ink);  // a logo
             m_y += title.glyphHeight + px(18);
         }
-        if (m_rng.chance(60)) addParagraph();
+        if (m_rng.chance(35)) addParagraph();
     }
 
     void addFooter() {
-        const int y = m_page.image.height - px(35);
+        const int room = m_page.image.height - m_bottom;  // below the content
+        if (room < m_body.glyphHeight + 4) return;
+        const int y = m_bottom + (room - m_body.glyphHeight) / 2;
         drawWords(m_canvas, m_rng, m_left, y, px(160), 3, m_body);
         drawWord(m_canvas, m_rng, m_right - px(30), y, 2, m_body);
     }
 
     bool addParagraph() {
-        const int lines = m_rng.range(1, 5);
+        const int lines = m_rng.range(1, 3);
         const int lh = lineHeight(m_body);
         if (!fits(lines * lh)) return false;
         for (int i = 0; i < lines; ++i) {

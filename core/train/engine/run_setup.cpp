@@ -124,6 +124,10 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
     } else {
         parts.model = RFDetr(mc);
         logger().info("model: {} from scratch ({} parameters)", mc.describe(), parts.model->parameterCount());
+        if (cfg.dataset != "demo")
+            logger().info("RF-DETR is made to be fine-tuned: from scratch it needs many epochs before its mAP leaves 0 "
+                          "(--pretrain-weights rf-detr-{}.pth starts from the published COCO weights)",
+                          mc.size ? nameOf(*mc.size) : "small");
     }
     if (cfg.useEma) parts.emaModel = RFDetr(mc);
     parts.device = chooseDevice(cfg, localRank);
