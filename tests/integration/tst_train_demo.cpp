@@ -74,9 +74,10 @@ class TstTrainDemo : public QObject {
         QVERIFY(m_dir.isValid());
     }
 
-    // 40 optimiser steps from scratch at lr 1e-3: the mean total loss of the last 10 steps is at least 8 %
-    // below that of the first 10 (measured on this machine with the v2 demo pages: 19.1 -> 16.9, ratio 0.88;
-    // tst_batch_preview checks that the step really fits boxes).
+    // 40 optimiser steps from scratch at lr 1e-3: the mean total loss of the last 20 steps is at least 6 %
+    // below that of the first 10 (measured on this machine with the v3 demo pages: 18.26 -> 16.29, ratio 0.89;
+    // one step's loss scatters by ~2, so a 20-step mean is steady to ~3 %; tst_batch_preview checks that the
+    // step really fits boxes).
     void trainsAndTheLossFalls() {
         QStringList args = tinyArgs(runDir());
         args << "--epochs" << "2" << "--max-steps" << "40";
@@ -88,9 +89,9 @@ class TstTrainDemo : public QObject {
         std::vector<double> total;
         for (const auto& s : steps) total.push_back(s["loss"].toObject()["total"].toDouble());
         for (size_t i = 0; i < steps.size(); ++i) QCOMPARE(steps[i]["step"].toInteger(), qint64(i + 1));
-        const double first = mean(total, 0, 10), last = mean(total, 30, 40);
-        qInfo("mean total loss: steps 1-10 %.3f, steps 31-40 %.3f (ratio %.3f)", first, last, last / first);
-        QVERIFY2(last < 0.92 * first, qPrintable(QString("loss did not fall: %1 -> %2").arg(first).arg(last)));
+        const double first = mean(total, 0, 10), last = mean(total, 20, 40);
+        qInfo("mean total loss: steps 1-10 %.3f, steps 21-40 %.3f (ratio %.3f)", first, last, last / first);
+        QVERIFY2(last < 0.94 * first, qPrintable(QString("loss did not fall: %1 -> %2").arg(first).arg(last)));
 
         const auto done = events(r.out, "done");
         QCOMPARE(int(done.size()), 1);
