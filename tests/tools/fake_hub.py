@@ -18,6 +18,8 @@ State keys:
            "ignore_range": n      next n ranged requests get 200 with the whole file,
            "fail": {prefix: [codes]}  next requests whose path starts with prefix get these statuses}
   multipart_chunk: bytes per part for LFS uploads (0 = basic single PUT)
+  static: {path: {"file": local path} | {"content": base64}}  plain files at /static/<path> (Range and the
+          cut / corrupt / ignore_range faults apply, keyed by <path>)
 """
 import base64
 import hashlib
@@ -30,7 +32,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"repos": {}, "tokens": {}, "page_size": 1000, "url_ttl": 3600, "faults": {}, "multipart_chunk": 0}
+STATE = {"repos": {}, "tokens": {}, "page_size": 1000, "url_ttl": 3600, "faults": {}, "multipart_chunk": 0,
+         "static": {}}
 LOG = []
 LFS = {}      # oid -> bytes (uploaded objects)
 PARTS = {}    # oid -> {part number: bytes}
@@ -140,6 +143,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(code, "", "injected failure")
         if parts[0] == "storage":
             return self.storage(parts[1], urllib.parse.parse_qs(url.query))
+        if parts[0] == "static":
+            return self.static("/".join(parts[1:]))
         if parts[:1] == ["api"] and len(parts) >= 6 and parts[4] in ("revision", "tree"):
             key = parts[1] + "/" + parts[2] + "/" + parts[3]
             repo = self.repo_access(key)
@@ -210,7 +215,17 @@ class Handler(BaseHTTPRequestHandler):
                 key, path = k, full[len(k) + 1:]
         if key is None:
             return self.error(404, "", "no such object")
-        data = file_bytes(STATE["repos"][key]["files"][path])
+        return self.serve_bytes(file_bytes(STATE["repos"][key]["files"][path]), path)
+
+    def static(self, path):
+        """A plain file server (no Hub semantics), e.g. for published model weights."""
+        spec = STATE["static"].get(path)
+        if spec is None:
+            return self.error(404, "", "no such file")
+        return self.serve_bytes(file_bytes(spec), path)
+
+    def serve_bytes(self, data, path):
+        """Sends `data` honouring Range requests and the cut / corrupt / ignore_range faults for `path`."""
         with LOCK:
             corrupt = STATE["faults"].get("corrupt", {})
             if corrupt.get(path, 0) > 0:

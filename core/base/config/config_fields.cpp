@@ -154,7 +154,9 @@ std::vector<ConfigField> buildFields() {
         v.push_back(f);
     }
     v.push_back(stringField(field("pretrain_weights", "--pretrain-weights", "PRETRAIN_WEIGHTS", gModel,
-                                  "Checkpoint (.pth) to fine-tune from, e.g. a published rf-detr-medium.pth.",
+                                  "Checkpoint (.pth) to fine-tune from: a file, or a published name (rf-detr-nano.pth, "
+                                  "rf-detr-small.pth, rf-detr-medium.pth, rf-detr-large-2026.pth) downloaded once into "
+                                  "the cache (RFDETR_WEIGHTS_BASE_URL: a mirror). Empty: from scratch.",
                                   "rf-detr-medium.pth"),
                             &RunConfig::pretrainWeights, FieldType::Path));
     {

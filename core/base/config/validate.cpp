@@ -10,6 +10,7 @@
 
 #include "base/config/config_fields.h"
 #include "base/hf/hub_token.h"
+#include "base/weights/published_weights.h"
 
 namespace studio {
 
@@ -149,9 +150,23 @@ std::vector<Problem> validateRunConfig(const RunConfig& cfg, const Provenance& p
                 "must be a multiple of 32 between 64 and 2048 (the ViT uses 16-pixel patches in 2x2 windows)",
                 c.howToSet("resolution", std::to_string(lower)));
     }
-    if (!cfg.pretrainWeights.empty() && !fs::is_regular_file(cfg.pretrainWeights, ec))
-        c.error("pretrain_weights", cfg.pretrainWeights, "is not a file",
-                "give the path of a .pth checkpoint (e.g. rf-detr-medium.pth), or leave it empty");
+    if (!cfg.pretrainWeights.empty() && !fs::is_regular_file(cfg.pretrainWeights, ec)) {
+        const PublishedWeights* published =
+            fs::path(cfg.pretrainWeights).has_parent_path() ? nullptr : findPublishedWeights(cfg.pretrainWeights);
+        if (!published)
+            c.error("pretrain_weights", cfg.pretrainWeights, "is not a file and not a published checkpoint",
+                    "give the path of a .pth checkpoint, one of " + publishedWeightsNames() +
+                        " (downloaded once into the cache), or leave it empty to train from scratch");
+        else if (published->size != cfg.modelSize)
+            c.error("pretrain_weights", cfg.pretrainWeights,
+                    std::string("holds RF-DETR ") + nameOf(published->size) + ", not " + nameOf(cfg.modelSize),
+                    std::string("use --model-size ") + nameOf(published->size) + ", or the " + nameOf(cfg.modelSize) +
+                        " checkpoint " + [&] {
+                            for (const auto& w : publishedWeights())
+                                if (w.size == cfg.modelSize) return std::string(w.name);
+                            return std::string("(none published)");
+                        }());
+    }
     c.atLeast("num_queries", cfg.numQueries, 1, "the number of object queries", "300");
     c.atLeast("group_detr", cfg.groupDetr, 1, "the number of query groups", "13");
 

@@ -16,6 +16,7 @@
 #include "base/hub_dataset/prepare_hub_dataset.h"
 #include "base/runtime/cpu_runtime_env.h"
 #include "base/log/log.h"
+#include "base/weights/published_weights.h"
 #include "train/data/loader_factory.h"
 #include "train/dist/dist_context.h"
 #include "train/engine/coco_validator.h"
@@ -117,8 +118,10 @@ void buildRun(const RunConfig& cfg, const std::string& datasetFolder, TrainerPar
     // seed + rank, so the initial weights follow --seed; the initial broadcast then gives every rank rank 0's.
     at::manual_seed(cfg.seed + static_cast<std::uint64_t>(parts.dist ? parts.dist->rank() : 0));
     if (!cfg.pretrainWeights.empty()) {
-        LoadedModel loaded = buildModelForFineTuning(mc, readCheckpointWeights(cfg.pretrainWeights), classes.numLogits);
-        logger().info("fine-tuning from {}: {}", cfg.pretrainWeights, loaded.report.describe());
+        // A published name (rf-detr-medium.pth) comes from the cache, downloaded there the first time.
+        const std::string weightsFile = resolvePretrainWeights(cfg.pretrainWeights, cfg.cacheDir);
+        LoadedModel loaded = buildModelForFineTuning(mc, readCheckpointWeights(weightsFile), classes.numLogits);
+        logger().info("fine-tuning from {}: {}", weightsFile, loaded.report.describe());
         parts.model = loaded.model;
         mc = parts.model->config();
     } else {
