@@ -212,7 +212,11 @@ std::string resolvePretrainWeights(const std::string& value, const std::string& 
     const std::string part = target + ".part";
     logger().info("downloading {} from {} into {}{}", value, hf::redactUrl(url), target,
                   fileSize(part) ? " (resuming)" : "");
-    Downloader(url, part, options).run();
+    try {
+        Downloader(url, part, options).run();
+    } catch (const std::runtime_error& e) {  // e.g. no internet here: the file can come another way
+        throw std::runtime_error(std::string(e.what()) + " (or copy " + value + " to " + target + ")");
+    }
     if (!looksLikeZip(part)) {
         fs::remove(part, ec);  // a proxy's error page or a truncated start: never resume from it
         throw std::runtime_error(hf::redactUrl(url) + " did not send a PyTorch checkpoint (no zip archive); "

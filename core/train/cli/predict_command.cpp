@@ -4,11 +4,14 @@
 // unreadable image gives {"image":..., "error":...} and exit code 1 at the end) — the Studio's Preview.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "base/cli/options.h"
+#include "base/util/env.h"
+#include "base/weights/published_weights.h"
 #include "train/cli/commands.h"
 #include "train/cli/detection_overlay.h"
 #include "train/cli/image_file.h"
@@ -21,7 +24,8 @@ namespace {
 
 const std::vector<OptionSpec>& predictOptions() {
     static const std::vector<OptionSpec> specs = {
-        {"--weights", true, "FILE", "checkpoint (.pth) written by rfdetr or the Studio"},
+        {"--weights", true, "FILE", "checkpoint (.pth) written by rfdetr or the Studio, or a published name "
+                                    "(rf-detr-medium.pth ...; downloaded once into the cache)"},
         {"--image", true, "IMG", "image to run on (JPEG, PNG, BMP, ...); repeat for several (model loaded once)"},
         {"--threshold", true, "T", "keep detections with score > T (default 0.5)"},
         {"--output", true, "OUT.png", "also write the image with the detections drawn"},
@@ -133,6 +137,15 @@ int runPredictCommand(const Args& args) {
     if (!o.positionals.empty()) usage("unexpected argument '" + o.positionals[0] + "'");
     PredictorOptions popt;
     if (auto w = o.get("--weights")) popt.weightsPath = *w; else usage("--weights FILE is required");
+    if (findPublishedWeights(popt.weightsPath) && !std::filesystem::exists(popt.weightsPath)) {
+        try {  // a published name: from the cache (CACHE_DIR), downloaded there the first time
+            popt.weightsPath = resolvePretrainWeights(
+                popt.weightsPath, envValue(environmentSnapshot(), "CACHE_DIR").value_or(""));
+        } catch (const std::runtime_error& e) {
+            std::cerr << "rfdetr-train predict: " << e.what() << "\n";
+            return kExitFailure;
+        }
+    }
     const auto imageValues = o.values.find("--image");
     const std::vector<std::string> images = imageValues == o.values.end() ? std::vector<std::string>{} : imageValues->second;
     if (images.empty()) usage("--image IMG is required");
