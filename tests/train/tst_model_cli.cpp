@@ -11,6 +11,7 @@
 #include "train/io/pth_file.h"
 #include "train/model/model_weights.h"
 #include "train/model/predictor.h"
+#include "tools/fake_hub_server.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -30,8 +31,9 @@ struct Run {
     QString err;
 };
 
-Run runTrainer(const QStringList& args) {
+Run runTrainer(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
     QProcess p;
+    p.setProcessEnvironment(env);
     p.start(qEnvironmentVariable("RFDETR_TRAIN"), args);
     if (!p.waitForFinished(120000)) return {};
     return {p.exitCode(), p.readAllStandardOutput(), QString::fromUtf8(p.readAllStandardError())};
@@ -160,6 +162,37 @@ private slots:
         // class_ids that do not pair with class_names are ignored.
         args.set("class_ids", PyValue::list({std::int64_t(2), std::int64_t(5)}));
         QVERIFY(classIdsFromArgs(args).empty());
+    }
+
+    // `predict --weights rf-detr-small.pth` downloads the published checkpoint into CACHE_DIR/weights (here from a
+    // mirror, RFDETR_WEIGHTS_BASE_URL) and uses it; the second call finds it in the cache.
+    void predictFetchesPublishedWeightsByName() {
+        studio::testing::FakeHubServer server;
+        QVERIFY(server.running());
+        QVERIFY(server.configure(
+            {{"static", {{"small_coco/checkpoint_best_regular.pth", {{"file", m_weights.toStdString()}}}}}}));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("RFDETR_WEIGHTS_BASE_URL", QString::fromStdString(server.endpoint() + "/static"));
+        env.insert("CACHE_DIR", m_tmp.filePath("published-cache"));
+        const QStringList args = {"predict", "--weights", "rf-detr-small.pth", "--image", m_image, "--json",
+                                  "--device", "cpu", "--resolution", "128", "--threshold", "0.0095"};
+        for (int i = 0; i < 2; ++i) {
+            Run r = runTrainer(args, env);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+            QVERIFY(!QJsonDocument::fromJson(r.out).object()["detections"].toArray().isEmpty());
+        }
+        QVERIFY(QFileInfo(m_tmp.filePath("published-cache/weights/rf-detr-small.pth")).size() ==
+                QFileInfo(m_weights).size());
+        int downloads = 0;
+        const auto log = server.log();
+        for (const auto& e : log["log"]) downloads += e["path"].get<std::string>().rfind("/static/", 0) == 0;
+        QCOMPARE(downloads, 1);
+        // A mirror without the file: exit 1, and the message says where the file could be copied instead.
+        env.insert("CACHE_DIR", m_tmp.filePath("empty-cache"));
+        Run r = runTrainer({"predict", "--weights", "rf-detr-medium.pth", "--image", m_image}, env);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("HTTP 404") && r.err.contains("empty-cache/weights/rf-detr-medium.pth"),
+                 qPrintable(r.err));
     }
 
     void predictMatchesApiAndDraws() {

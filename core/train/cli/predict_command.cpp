@@ -139,8 +139,10 @@ int runPredictCommand(const Args& args) {
     if (auto w = o.get("--weights")) popt.weightsPath = *w; else usage("--weights FILE is required");
     if (findPublishedWeights(popt.weightsPath) && !std::filesystem::exists(popt.weightsPath)) {
         try {  // a published name: from the cache (CACHE_DIR), downloaded there the first time
+            WeightsDownloadOptions download;
+            download.progress = [](const ProgressEvent&) {};  // stdout is the detections' (--json); the log says it
             popt.weightsPath = resolvePretrainWeights(
-                popt.weightsPath, envValue(environmentSnapshot(), "CACHE_DIR").value_or(""));
+                popt.weightsPath, envValue(environmentSnapshot(), "CACHE_DIR").value_or(""), download);
         } catch (const std::runtime_error& e) {
             std::cerr << "rfdetr-train predict: " << e.what() << "\n";
             return kExitFailure;
