@@ -27,7 +27,7 @@ private slots:
                              {"4× A100 40GB", "8 × 2 × 4 = 64"},
                              {"4× L40S 48GB", "12 × 1 × 4 = 48"},
                              {"8× H200", "24 × 1 × 8 = 192"},
-                             {"CPU try-out", "2 × 1 × 1 = 2"}};
+                             {"CPU try-out", "4 × 1 × 1 = 4"}};
         for (int i = 0; i < 6; ++i) {
             QCOMPARE(model.data(model.index(i), Qt::DisplayRole).toString(), QString::fromUtf8(want[i].name));
             QVERIFY(model.data(model.index(i), PresetListModel::BuiltInRole).toBool());
