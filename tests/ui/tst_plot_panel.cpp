@@ -58,6 +58,20 @@ private slots:
         QCOMPARE(panel.pointCount("train/loss/total"), 90010);
         QCOMPARE(panel.plot()->graph(0)->data()->at(90009)->value, 0.5);
     }
+    // rfdetr's default schedule keeps the lr constant: the axis must centre on it, not span -2.5..2.5.
+    void aConstantSeriesIsCentred() {
+        MetricStore store;
+        PlotPanel panel("Learning rate", PlotPanel::XKind::Step, "lr", &store);
+        panel.addGraph({"lr", "lr", Qt::blue});
+        std::vector<Event> batch;
+        for (int i = 1; i <= 50; ++i) batch.push_back(step(i, 1.0));
+        store.addEvents(batch);
+        panel.flush();
+        QCOMPARE(panel.pointCount("lr"), 50);
+        const QCPRange r = panel.plot()->yAxis->range();
+        QVERIFY2(r.lower < 1e-4 && r.upper > 1e-4 && r.size() <= 0.5e-4,
+                 qPrintable(QString("%1 .. %2").arg(r.lower).arg(r.upper)));
+    }
     void gpuGraphsAppearOnDemand() {
         MetricStore store;
         PlotPanel panel("Utilisation", PlotPanel::XKind::Seconds, "%", &store);

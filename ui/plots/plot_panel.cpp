@@ -9,6 +9,7 @@
 #include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 #include <qcustomplot.h>
 
@@ -291,8 +292,25 @@ void PlotPanel::flush() {
     updateEmptyState();
     if (m_follow) {
         m_plot->rescaleAxes(true);
-        // Keep a little head room so the newest point is not glued to the frame.
         for (QCPAxis* axis : {m_plot->yAxis, m_plot->yAxis2}) {
+            // A constant series (rfdetr's default lr is constant) gives no range: QCustomPlot would keep the
+            // axis' old span (-2.5..2.5 around 1e-4, a flat line at "0"). Centre it with 10 % either side.
+            bool found = false;
+            QCPRange values;
+            for (QCPGraph* g : axis->graphs()) {
+                if (!g->visible() || g->dataCount() == 0) continue;
+                bool ok = false;
+                const QCPRange r = g->getValueRange(ok);
+                if (!ok) continue;
+                values = found ? QCPRange(std::min(values.lower, r.lower), std::max(values.upper, r.upper)) : r;
+                found = true;
+            }
+            if (found && values.size() <= 1e-9 * std::max(1.0, std::abs(values.center()))) {
+                const double v = values.center(), half = v != 0 ? 0.1 * std::abs(v) : 1.0;
+                axis->setRange(v - half, v + half);
+                continue;
+            }
+            // Keep a little head room so the newest point is not glued to the frame.
             if (axis->scaleType() == QCPAxis::stLinear) axis->scaleRange(1.08, axis->range().center());
         }
     }
