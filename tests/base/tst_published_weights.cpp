@@ -13,8 +13,10 @@
 #include "base/util/atomic_file.h"
 #include "base/weights/published_weights.h"
 #include "tools/fake_hub_server.h"
+#include "train/error_of.h"
 
 using namespace studio;
+using studio::test::errorOf;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -42,14 +44,6 @@ std::vector<json> weightRequests(const testing::FakeHubServer& server) {
     return out;
 }
 
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
-}
 }  // namespace
 
 class TestPublishedWeights : public QObject {

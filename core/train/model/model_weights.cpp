@@ -238,29 +238,29 @@ LoadedModel buildModelForFineTuning(ModelConfig config, const CheckpointWeights&
     return out;
 }
 
-std::vector<std::string> classNamesFromArgs(const PyValue& args) {
-    std::vector<std::string> out;
-    if (!args.isMapping()) return out;
-    const PyValue* names = args.find("class_names");
-    if (!names || !names->isSequence()) return out;
-    for (const auto& n : names->items()) {
-        if (!n.isString()) return {};
-        out.push_back(n.asString());
+namespace {
+// args.<key> as a list of T (each item passing `is`, read by `as`); empty when absent or any item is not a T.
+template <typename T, typename Is, typename As>
+std::vector<T> listFromArgs(const PyValue& args, const char* key, Is is, As as) {
+    std::vector<T> out;
+    const PyValue* list = args.isMapping() ? args.find(key) : nullptr;
+    if (!list || !list->isSequence()) return out;
+    for (const auto& item : list->items()) {
+        if (!(item.*is)()) return {};
+        out.push_back((item.*as)());
     }
     return out;
 }
+}  // namespace
+
+std::vector<std::string> classNamesFromArgs(const PyValue& args) {
+    return listFromArgs<std::string>(args, "class_names", &PyValue::isString, &PyValue::asString);
+}
 
 std::vector<std::int64_t> classIdsFromArgs(const PyValue& args) {
-    std::vector<std::int64_t> out;
-    if (!args.isMapping()) return out;
-    const PyValue* ids = args.find("class_ids");
-    if (!ids || !ids->isSequence()) return out;
-    for (const auto& i : ids->items()) {
-        if (!i.isInt()) return {};
-        out.push_back(i.asInt());
-    }
-    if (out.size() != classNamesFromArgs(args).size()) return {};
-    return out;
+    std::vector<std::int64_t> ids = listFromArgs<std::int64_t>(args, "class_ids", &PyValue::isInt, &PyValue::asInt);
+    if (ids.size() != classNamesFromArgs(args).size()) return {};
+    return ids;
 }
 
 }  // namespace studio::train
