@@ -300,7 +300,7 @@ int main(int argc, char** argv) {
                 for (int b = 0; b < a.batch; ++b)
                     for (int g = 0; g < a.groups; ++g, ++p) {
                         const std::int64_t row0 = (std::int64_t{b} * a.groups + g) * a.queries;
-                        double* work = solver.prepare(a.targets, a.queries);
+                        float* work = solver.prepare(a.targets, a.queries);
                         fusedCostBlock(logits[o].data_ptr<float>() + row0 * a.classes,
                                        boxes[o].data_ptr<float>() + row0 * 4, a.queries,
                                        a.classes, fusedTargets[b], {}, work, stride, scratch,
@@ -310,8 +310,7 @@ int main(int argc, char** argv) {
                                          static_cast<std::size_t>(p) * a.queries * a.targets;
                             for (int t = 0; t < a.targets; ++t)
                                 for (int i = 0; i < a.queries; ++i)
-                                    dst[i * a.targets + t] =
-                                        static_cast<float>(work[t * stride + i]);
+                                    dst[i * a.targets + t] = work[t * stride + i];
                         }
                         if (mode == 1 || mode == 2) {
                             solver.solvePrepared(result, mode == 1 ? rowMins.data() : nullptr);
@@ -324,7 +323,7 @@ int main(int argc, char** argv) {
         // The cost kernel of each instruction set this CPU has (AVX-512: 16 lanes; AVX2 was the
         // previous session's), interleaved, best of 5.
         std::vector<std::pair<std::string, double>> isaMs;
-        std::vector<double> isaBlock(static_cast<std::size_t>(a.targets) * stride);
+        std::vector<float> isaBlock(static_cast<std::size_t>(a.targets) * stride);
         for (const char* isa : {"avx512", "avx2", "baseline"})
             if (fusedCostBlockOn(isa, logits[0].data_ptr<float>(), boxes[0].data_ptr<float>(),
                                  a.queries, a.classes, fusedTargets[0], {}, isaBlock.data(), stride,

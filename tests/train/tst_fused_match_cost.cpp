@@ -90,15 +90,13 @@ class TstFusedMatchCost : public QObject {
         QCOMPARE(targets.classes.size(), std::size_t{5});
         const int stride = fusedRowStride(rows);
         QVERIFY(stride >= rows);
-        std::vector<double> block(static_cast<std::size_t>(n) * stride);
+        std::vector<float> block(static_cast<std::size_t>(n) * stride);
         FusedScratch scratch;
         fusedCostBlock(logits.data_ptr<float>(), boxes.data_ptr<float>(), rows, classes, targets,
                        {}, block.data(), stride, scratch);
         const auto ref = matchCostMatrix(logits, boxes, labels, tboxes, {});  // [rows, n]
-        const auto wide = at::from_blob(block.data(), {n, stride}, at::kDouble);
-        // Stored as double, but every value is a float32 result.
-        QVERIFY(at::equal(wide, wide.to(at::kFloat).to(at::kDouble)));
-        const auto got = wide.narrow(1, 0, rows).t().to(at::kFloat);
+        const auto wide = at::from_blob(block.data(), {n, stride}, at::kFloat);
+        const auto got = wide.narrow(1, 0, rows).t();
         QVERIFY2(at::allclose(got, ref, 1e-5, 1e-5),
                  std::to_string((got - ref).abs().max().item<float>()).c_str());
         // The exact case: class cost aside, a perfect box costs 5*0 + 2*(-1).
@@ -132,10 +130,13 @@ class TstFusedMatchCost : public QObject {
                 boxes[rows - 1] = at::tensor({0.5f, 0.5f, std::nanf(""), 0.2f});
             const FusedTargets targets(tboxes.data_ptr<float>(), labels.data_ptr<std::int64_t>(), n);
             const int stride = fusedRowStride(rows);
-            std::vector<double> base;
+            std::vector<float> base;
             std::vector<LsapRowMin> baseMins;
+            const std::size_t size = static_cast<std::size_t>(n) * stride;
             for (const char* isa : {"baseline", "avx2", "avx512"}) {
-                std::vector<double> block(static_cast<std::size_t>(n) * stride, -7.0);
+                // 16 guard entries past the block: the last vector of the last row must not
+                // write there (rows are padded to 8 floats, an AVX-512 vector holds 16).
+                std::vector<float> block(size + 16, -7.0f);
                 std::vector<LsapRowMin> mins(n);
                 FusedScratch scratch;
                 if (!fusedCostBlockOn(isa, logits.data_ptr<float>(), boxes.data_ptr<float>(), rows,
@@ -143,11 +144,13 @@ class TstFusedMatchCost : public QObject {
                                       mins.data()))
                     continue;
                 ++checked;
+                for (std::size_t i = size; i < block.size(); ++i)
+                    QCOMPARE(block[i], -7.0f);
                 if (base.empty()) {
                     base = block;
                     baseMins = mins;
                     for (int t = 0; t < n; ++t) {
-                        const double* row = block.data() + static_cast<std::size_t>(t) * stride;
+                        const float* row = block.data() + static_cast<std::size_t>(t) * stride;
                         int at = 0, ties = 0;
                         bool finite = true;
                         for (int j = 0; j < rows; ++j) {
@@ -168,7 +171,7 @@ class TstFusedMatchCost : public QObject {
                     }
                     continue;
                 }
-                QVERIFY2(std::memcmp(block.data(), base.data(), block.size() * sizeof(double)) == 0,
+                QVERIFY2(std::memcmp(block.data(), base.data(), block.size() * sizeof(float)) == 0,
                          (std::string(isa) + " rows " + std::to_string(rows)).c_str());
                 for (int t = 0; t < n; ++t) {
                     QCOMPARE(mins[t].column, baseMins[t].column);

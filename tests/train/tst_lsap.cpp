@@ -75,9 +75,10 @@ std::vector<LsapRowMin> rowMinima(const std::vector<double>& c, int rows, int co
 }
 
 // Solves the rows <= cols matrix through prepare() / solvePrepared(), with or without row minima.
+// prepare()'s buffer holds float32: the entries of `c` must be float values.
 LsapStatus solvePrepared(LsapSolver& solver, const std::vector<double>& c, int rows, int cols,
                          bool withMinima, LsapResult& r) {
-    double* work = solver.prepare(rows, cols);
+    float* work = solver.prepare(rows, cols);
     const int stride = LsapSolver::workStride(cols);
     for (int i = 0; i < rows; ++i)
         std::copy_n(c.data() + static_cast<std::size_t>(i) * cols, cols, work + i * stride);
@@ -181,6 +182,7 @@ class TstLsap : public QObject {
                     x = std::exp(std::uniform_real_distribution<double>(-20, 20)(rng));
                 else
                     x = rng() % 17 == 0 ? kInf : std::uniform_real_distribution<double>(0, 3)(rng);
+                x = static_cast<double>(static_cast<float>(x));  // prepare() holds float32
             }
             for (const auto& h : rowMinima(m, rows, cols))
                 shortcutRows += h.column >= 0;

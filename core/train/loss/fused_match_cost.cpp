@@ -21,8 +21,6 @@ namespace {
 
 typedef float V8f __attribute__((vector_size(32)));
 typedef float V16f __attribute__((vector_size(64)));
-typedef double V8d __attribute__((vector_size(64)));
-typedef double V4d __attribute__((vector_size(32)));
 
 template <class VF>
 using IntOf = decltype(VF{} < VF{});  // the same-width int32 lane mask type
@@ -42,28 +40,16 @@ template <class VF>
 STUDIO_INLINE void store(float* p, const VF& x) {
     std::memcpy(p, &x, sizeof x);
 }
-template <class V>
-STUDIO_INLINE void storeBytes(double* p, const V& x) {
-    std::memcpy(p, &x, sizeof x);
+// The first `count` lanes (8, or all): output rows are padded to 8 floats only, and the last
+// vector of the last row must not write past the block.
+STUDIO_INLINE void storeFirst(float* p, const V8f& x, int) {
+    store(p, x);
 }
-// Eight lanes as double, stored as two 4-lane halves: a 64-byte vector would go through memory on
-// AVX2.
-STUDIO_INLINE void store8AsDouble(double* p, const V8f& x) {
-    const V8d d = __builtin_convertvector(x, V8d);
-    storeBytes(p, V4d(__builtin_shufflevector(d, d, 0, 1, 2, 3)));
-    storeBytes(p + 4, V4d(__builtin_shufflevector(d, d, 4, 5, 6, 7)));
-}
-// The first `count` (8 or all) lanes as double.
-STUDIO_INLINE void storeAsDouble(double* p, const V8f& x, int) {
-    store8AsDouble(p, x);
-}
-STUDIO_INLINE void storeAsDouble(double* p, const V16f& x, int count) {
-    const V8f lo = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
-    storeBytes(p, __builtin_convertvector(lo, V8d));
-    if (count > 8) {
-        const V8f hi = __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15);
-        storeBytes(p + 8, __builtin_convertvector(hi, V8d));
-    }
+STUDIO_INLINE void storeFirst(float* p, const V16f& x, int count) {
+    if (count >= 16)
+        store(p, x);
+    else
+        store(p, V8f(__builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)));
 }
 template <class VF>
 STUDIO_INLINE VF splat(float x) {
@@ -210,7 +196,7 @@ int padded(int n, int to = 8) {
 // The kernel body. Scratch rows are padded to the vector width; the output only to 8 (its stride).
 template <class VF>
 STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int rows, int numClasses,
-                                 const FusedTargets& tg, const MatchCostWeights& w, double* out,
+                                 const FusedTargets& tg, const MatchCostWeights& w, float* out,
                                  FusedScratch& s, std::ptrdiff_t outStride, LsapRowMin* rowMins) {
     using VI = IntOf<VF>;
     constexpr int kN = lanesOf<VF>();
@@ -289,7 +275,7 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
         const float tcx = tg.cx[t], tcy = tg.cy[t], tw = tg.w[t], th = tg.h[t];
         const float tx0 = tg.x0[t], ty0 = tg.y0[t], tx1 = tg.x1[t], ty1 = tg.y1[t];
         const float tarea = tg.area[t];
-        double* o = out + t * outStride;
+        float* o = out + t * outStride;
         // The cost of predictions q .. q + kN - 1 against target t.
         const auto entry = [&](int q, int, const VF& z) STUDIO_INLINE_LAMBDA {
             const VF l1 = ((vabs(load<VF>(cx + q) - tcx) + vabs(load<VF>(cy + q) - tcy)) +
@@ -325,13 +311,13 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
         int q = 0;
         for (; q < whole; q += kN, col += kN) {
             const VF c = entry(q, t, zero);
-            storeAsDouble(o + q, c, outPad - q);
+            storeFirst(o + q, c, outPad - q);
             if (rowMins)
                 track(c, c);
         }
         if (q < pad) {
             const VF c = entry(q, t, zero);
-            storeAsDouble(o + q, c, outPad - q);
+            storeFirst(o + q, c, outPad - q);
             if (rowMins)
                 track(col < rowsV ? c : splat<VF>(__builtin_inff()), c);
         }
@@ -359,7 +345,7 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
 // One instantiation per instruction set, picked once from the CPU's features.
 #define STUDIO_KERNEL_ARGS                                                                     \
     const float *logits, const float *boxes, int rows, int numClasses, const FusedTargets &tg, \
-        const MatchCostWeights &w, double *out, FusedScratch &s, std::ptrdiff_t outStride,     \
+        const MatchCostWeights &w, float *out, FusedScratch &s, std::ptrdiff_t outStride,     \
         LsapRowMin *rowMins
 #define STUDIO_KERNEL_CALL logits, boxes, rows, numClasses, tg, w, out, s, outStride, rowMins
 using Kernel = void (*)(STUDIO_KERNEL_ARGS);
@@ -447,7 +433,7 @@ const char* fusedKernelIsa() {
 }
 
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
-                    const FusedTargets& targets, const MatchCostWeights& w, double* out,
+                    const FusedTargets& targets, const MatchCostWeights& w, float* out,
                     std::ptrdiff_t outStride, FusedScratch& scratch, LsapRowMin* rowMins) {
     checkStride(rows, outStride);
     bestKernel()(logits, boxes, rows, numClasses, targets, w, out, scratch, outStride, rowMins);
@@ -455,7 +441,7 @@ void fusedCostBlock(const float* logits, const float* boxes, int rows, int numCl
 
 bool fusedCostBlockOn(const std::string& isa, const float* logits, const float* boxes, int rows,
                       int numClasses, const FusedTargets& targets, const MatchCostWeights& w,
-                      double* out, std::ptrdiff_t outStride, FusedScratch& scratch,
+                      float* out, std::ptrdiff_t outStride, FusedScratch& scratch,
                       LsapRowMin* rowMins) {
     const Kernel kernel = kernelFor(isa);
     if (!kernel)

@@ -39,14 +39,14 @@ int fusedRowStride(int rows);
 
 /// Cost block in the solver's layout, targets x predictions: out[t * outStride + q] for the `rows`
 /// predictions (logits rows x numClasses, boxes rows x 4 cxcywh, float32 row-major) against one
-/// image's targets, computed in float32 and stored as double (the solver's arithmetic type, exact).
+/// image's targets, computed and stored in float32 (LsapSolver::prepare's type).
 /// outStride >= fusedRowStride(rows); entries past `rows` in a row are padding. Labels must be in
 /// [0, numClasses). When rowMins is given (targets.count entries), it receives each target row's
 /// unique finite minimum for LsapSolver::solvePrepared (column -1 where the row has a non-finite
 /// entry or a tied minimum) and whether the row is all finite. Thread-safe for distinct
 /// out/scratch buffers.
 void fusedCostBlock(const float* logits, const float* boxes, int rows, int numClasses,
-                    const FusedTargets& targets, const MatchCostWeights& w, double* out,
+                    const FusedTargets& targets, const MatchCostWeights& w, float* out,
                     std::ptrdiff_t outStride, FusedScratch& scratch,
                     LsapRowMin* rowMins = nullptr);
 
@@ -55,7 +55,7 @@ void fusedCostBlock(const float* logits, const float* boxes, int rows, int numCl
 /// give bit-identical results.
 bool fusedCostBlockOn(const std::string& isa, const float* logits, const float* boxes, int rows,
                       int numClasses, const FusedTargets& targets, const MatchCostWeights& w,
-                      double* out, std::ptrdiff_t outStride, FusedScratch& scratch,
+                      float* out, std::ptrdiff_t outStride, FusedScratch& scratch,
                       LsapRowMin* rowMins = nullptr);
 
 /// The instruction set fusedCostBlock uses on this CPU: "avx512", "avx2" or "baseline".

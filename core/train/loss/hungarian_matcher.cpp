@@ -26,7 +26,7 @@ namespace detail {
 struct MatcherScratch {
     LsapSolver solver;
     LsapResult result;
-    std::vector<double> block;       // fused-kernel output when a block is solved untransposed
+    std::vector<float> block;        // fused-kernel output when a block is solved transposed
     std::vector<double> transposed;  // queries x targets, when an image has >= Q targets
     FusedScratch fused;
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (query, target) by query
@@ -235,13 +235,13 @@ std::vector<MatchIndices> HungarianMatcher::match(
         const std::int64_t queryOffset = std::int64_t{p.group} * q;
         bool finite;
         if (fused) {
-            // The kernel writes the block (n targets x q queries) as double straight into the
-            // solver's working matrix when the solver takes it untransposed (n < q, the usual).
+            // The kernel writes the block (n targets x q queries) straight into the solver's
+            // working matrix when the solver takes it untransposed (n < q, the usual).
             const std::int64_t row0 = std::int64_t{p.image} * nq + queryOffset;
             const float* logits = hostLogits[p.output].data_ptr<float>() + row0 * k;
             const float* boxes = hostBoxes[p.output].data_ptr<float>() + row0 * 4;
             if (n < q) {
-                double* work = s.solver.prepare(n, q);
+                float* work = s.solver.prepare(n, q);
                 s.rowMins.resize(n);
                 LsapRowMin* rowMins = m_options.rowMinShortcut ? s.rowMins.data() : nullptr;
                 fusedCostBlock(logits, boxes, q, k, fusedTargets[p.image], m_options.weights, work,

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 // The vector helpers are forced inline into the (target-cloned) kernels: their by-value vector ABI
 // must never cross a call boundary, as it differs between the AVX2 and the baseline clone.
@@ -20,30 +22,66 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kLanes = 4;
-constexpr int kPadTo = 2 * kLanes;  // working rows are padded to this many columns
+constexpr int kLanes = 4;           // the copy helpers' vectors (copyRows)
+constexpr int kPadTo = 16;          // working rows are padded to this many columns: two 8-lane sets
 
-// GCC/Clang vector extensions: four doubles per operation. Every lane performs the same IEEE
-// operations a scalar loop would, so results are bit-identical to scalar code (no FMA: the AVX2
-// clone excludes it).
+// GCC/Clang vector extensions: four (AVX2 / baseline) or eight (AVX-512) doubles per operation.
+// Every lane performs the same IEEE operations a scalar loop would, so results are bit-identical to
+// scalar code whatever the width (no FMA: the clones exclude it), and so are the row scans: their
+// minimum, tie count and unique candidate do not depend on how columns are spread over lanes.
 typedef double V4d __attribute__((vector_size(32)));
 typedef float V4f __attribute__((vector_size(16)));
 typedef std::int64_t V4i __attribute__((vector_size(32)));
-typedef double V4dMem __attribute__((vector_size(32), aligned(8), may_alias));
-typedef float V4fMem __attribute__((vector_size(16), aligned(4), may_alias));
-typedef std::int64_t V4iMem __attribute__((vector_size(32), aligned(8), may_alias));
+typedef double V8d __attribute__((vector_size(64)));
+typedef float V8f __attribute__((vector_size(32)));
+typedef std::int64_t V8i __attribute__((vector_size(64)));
 
-STUDIO_INLINE V4d load(const double* p) {
-    return *reinterpret_cast<const V4dMem*>(p);
+template <class VD>
+struct Lanes;
+template <>
+struct Lanes<V4d> {
+    using VI = V4i;
+    using VF = V4f;
+    static constexpr int n = 4;
+};
+template <>
+struct Lanes<V8d> {
+    using VI = V8i;
+    using VF = V8f;
+    static constexpr int n = 8;
+};
+
+template <class V, class T>
+STUDIO_INLINE V loadAs(const T* p) {
+    V x;
+    std::memcpy(&x, p, sizeof x);
+    return x;
 }
-STUDIO_INLINE V4d load(const float* p) {
-    return __builtin_convertvector(*reinterpret_cast<const V4fMem*>(p), V4d);
+template <class VD>
+STUDIO_INLINE VD loadD(const double* p) {
+    return loadAs<VD>(p);
 }
-STUDIO_INLINE V4i load(const std::int64_t* p) {
-    return *reinterpret_cast<const V4iMem*>(p);
+template <class VD>
+STUDIO_INLINE VD loadD(const float* p) {  // float32 entries, widened exactly
+    return __builtin_convertvector(loadAs<typename Lanes<VD>::VF>(p), VD);
+}
+template <class V, class T>
+STUDIO_INLINE void storeTo(T* p, const V& x) {
+    std::memcpy(p, &x, sizeof x);
 }
 STUDIO_INLINE void store(double* p, const V4d& x) {
-    *reinterpret_cast<V4dMem*>(p) = x;
+    storeTo(p, x);
+}
+template <class V>
+STUDIO_INLINE V splatV(typename std::remove_reference<decltype(V{}[0])>::type x) {
+    return V{} + x;
+}
+template <class V>
+STUDIO_INLINE V iotaV(std::int64_t from) {
+    V x{};
+    for (int k = 0; k < static_cast<int>(sizeof(V) / sizeof(x[0])); ++k)
+        x[k] = from + k;
+    return x;
 }
 
 // What relaxing one row found.
@@ -57,34 +95,39 @@ struct RowScan {
 
 // Per-lane state of a row relaxation: lowest open distance, the first column reaching it, how many
 // do.
+template <class VD>
 struct LaneState {
-    V4d low;
-    V4i index, count, bad, inf;
+    using VI = typename Lanes<VD>::VI;
+    VD low;
+    VI index, count, bad, inf;
 };
 
 // Closed columns (already settled by the search, and the padding) hold NaN in `shortest`: NaN fails
 // every comparison, so they are neither improved nor candidates, without a separate mask. The first
 // step of a search (kFirst) starts from nothing: every column gets its reduced cost (the padding of
 // the working rows is NaN, so it stays closed), which also spares resetting `shortest`.
-template <bool kFirst, bool kCheck>
-STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V4i& ncV,
-                              const double* v, double* shortest, const V4d& minV, const V4d& uiV,
-                              const V4d& infV, const V4i& one, LaneState& st) {
-    const V4d c = load(row + j);
-    const V4d r = ((minV + c) - uiV) - load(v + j);
-    V4d s = r;
+template <bool kFirst, bool kCheck, class VD, class W>
+STUDIO_INLINE void relaxBlock(const W* row, int j, const typename Lanes<VD>::VI& lane,
+                              const typename Lanes<VD>::VI& ncV, const double* v, double* shortest,
+                              const VD& minV, const VD& uiV, const VD& infV,
+                              const typename Lanes<VD>::VI& one, LaneState<VD>& st) {
+    using VI = typename Lanes<VD>::VI;
+    const VD c = loadD<VD>(row + j);
+    const VD r = ((minV + c) - uiV) - loadD<VD>(v + j);
+    VD s = r;
     if (kFirst) {  // each row's first scan reads all of it: check its entries (not the NaN padding)
         if (kCheck) {  // unless its producer vouched for them (LsapRowMin::finite)
-            const V4i real = lane < ncV;
-            st.bad |= ((c != c) | (c == -infV)) & real;
+            const VI real = lane < ncV;
+            st.bad |= ~(c > -infV) & real;  // NaN or -inf: one ordered compare (c != c
+                                            // would compile lane by lane on AVX-512)
             st.inf |= (c == infV) & real;
         }
     } else {
-        const V4d old = load(shortest + j);
+        const VD old = loadD<VD>(shortest + j);
         s = r < old ? r : old;
     }
-    store(shortest + j, s);
-    const V4i lt = s < st.low, eq = s == st.low;
+    storeTo(shortest + j, s);
+    const VI lt = s < st.low, eq = s == st.low;
     st.low = lt ? s : st.low;
     st.index = lt ? lane : st.index;
     st.count = lt ? one : st.count - eq;
@@ -93,34 +136,35 @@ STUDIO_INLINE void relaxBlock(const double* row, int j, const V4i& lane, const V
 // Relaxes the open columns from one row of the search: reduced cost ((minVal + c) - u_i) - v_j in
 // scipy's evaluation order. Tracks the lowest open distance, one column reaching it and the number
 // of such columns in two independent lane sets (short compare-and-blend chains), then across lanes.
-// `pad` is a multiple of 8; padded columns are closed.
-template <bool kFirst, bool kCheck = kFirst>
-STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const double* v,
+// `pad` is a multiple of kPadTo; padded columns are closed.
+template <bool kFirst, bool kCheck, class VD, class W>
+STUDIO_INLINE RowScan relaxRowImpl(const W* row, int nc, int pad, const double* v,
                                    double* shortest, double minVal, double ui) {
-    const V4d zero = {0, 0, 0, 0};
-    const V4d minV = zero + minVal, uiV = zero + ui, infV = zero + kInf;
-    const V4i none = {0, 0, 0, 0}, one = none + 1, eight = none + 2 * kLanes, ncV = none + nc;
-    LaneState a{zero + kInf, none - 1, none, none, none}, b = a;
-    V4i laneA = {0, 1, 2, 3}, laneB = laneA + kLanes;
-    for (int j = 0; j < pad; j += 2 * kLanes, laneA += eight, laneB += eight) {
+    using VI = typename Lanes<VD>::VI;
+    constexpr int kN = Lanes<VD>::n;
+    const VD zero{};
+    const VD minV = zero + minVal, uiV = zero + ui, infV = zero + kInf;
+    const VI none{}, one = none + 1, step = none + 2 * kN, ncV = none + nc;
+    LaneState<VD> a{zero + kInf, none - 1, none, none, none}, b = a;
+    VI laneA = iotaV<VI>(0), laneB = laneA + kN;
+    for (int j = 0; j < pad; j += 2 * kN, laneA += step, laneB += step) {
         relaxBlock<kFirst, kCheck>(row, j, laneA, ncV, v, shortest, minV, uiV, infV, one, a);
-        relaxBlock<kFirst, kCheck>(row, j + kLanes, laneB, ncV, v, shortest, minV, uiV, infV, one,
-                                   b);
+        relaxBlock<kFirst, kCheck>(row, j + kN, laneB, ncV, v, shortest, minV, uiV, infV, one, b);
     }
     // Across the lanes: the two lane sets merged lane by lane first (lows are never NaN), then one
-    // pass over four lanes (half the scalar work of reducing each set). Counts are >= 1 in lanes
+    // pass over the lanes (half the scalar work of reducing each set). Counts are >= 1 in lanes
     // holding a finite low, so with a single tie the candidate is the one lane at the lowest.
-    const V4d low = a.low < b.low ? a.low : b.low;
+    const VD low = a.low < b.low ? a.low : b.low;
     RowScan scan;
-    for (int k = 0; k < kLanes; ++k)
+    for (int k = 0; k < kN; ++k)
         scan.lowest = low[k] < scan.lowest ? low[k] : scan.lowest;
-    const V4d lowestV = zero + scan.lowest;
-    const V4i eqA = a.low == lowestV, eqB = b.low == lowestV;
-    const V4i ties = (eqA & a.count) + (eqB & b.count);
-    const V4i candidate = (eqA & a.index) | (eqB & b.index) | ~(eqA | eqB);  // -1: none here
-    const V4i bad = a.bad | b.bad, inf = a.inf | b.inf;
+    const VD lowestV = zero + scan.lowest;
+    const VI eqA = a.low == lowestV, eqB = b.low == lowestV;
+    const VI ties = (eqA & a.count) + (eqB & b.count);
+    const VI candidate = (eqA & a.index) | (eqB & b.index) | ~(eqA | eqB);  // -1: none here
+    const VI bad = a.bad | b.bad, inf = a.inf | b.inf;
     std::int64_t tieSum = 0, best = -1, anyBad = 0, anyInf = 0;
-    for (int k = 0; k < kLanes; ++k) {
+    for (int k = 0; k < kN; ++k) {
         tieSum += ties[k];
         best = candidate[k] > best ? candidate[k] : best;
         anyBad |= bad[k];
@@ -133,24 +177,47 @@ STUDIO_INLINE RowScan relaxRowImpl(const double* row, int nc, int pad, const dou
     return scan;
 }
 
-STUDIO_SIMD_CLONES
-RowScan relaxFirstRow(const double* row, int nc, int pad, const double* v, double* shortest,
-                      double ui) {
-    return relaxRowImpl<true>(row, nc, pad, v, shortest, 0.0, ui);
-}
+// The three scans of a search step, per working-matrix type and instruction set: the first scan of
+// a row (entries checked), the first scan of a row known to be all finite (no checks), and a later
+// scan (relaxing from a settled column).
+#define STUDIO_RELAX_FUNCTIONS(ATTR, SUFFIX, VD, W)                                              \
+    ATTR RowScan relaxFirstRow##SUFFIX(const W* row, int nc, int pad, const double* v,          \
+                                       double* shortest, double ui) {                          \
+        return relaxRowImpl<true, true, VD>(row, nc, pad, v, shortest, 0.0, ui);                \
+    }                                                                                           \
+    ATTR RowScan relaxFirstFiniteRow##SUFFIX(const W* row, int nc, int pad, const double* v,    \
+                                             double* shortest, double ui) {                    \
+        return relaxRowImpl<true, false, VD>(row, nc, pad, v, shortest, 0.0, ui);               \
+    }                                                                                           \
+    ATTR RowScan relaxRow##SUFFIX(const W* row, int nc, int pad, const double* v,               \
+                                  double* shortest, double minVal, double ui) {                \
+        return relaxRowImpl<false, false, VD>(row, nc, pad, v, shortest, minVal, ui);           \
+    }
 
-// The first scan of a row known to be all finite: no entry checks.
-STUDIO_SIMD_CLONES
-RowScan relaxFirstFiniteRow(const double* row, int nc, int pad, const double* v, double* shortest,
-                            double ui) {
-    return relaxRowImpl<true, false>(row, nc, pad, v, shortest, 0.0, ui);
-}
+STUDIO_RELAX_FUNCTIONS(STUDIO_SIMD_CLONES, , V4d, double)
+STUDIO_RELAX_FUNCTIONS(STUDIO_SIMD_CLONES, , V4d, float)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define STUDIO_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
+STUDIO_RELAX_FUNCTIONS(STUDIO_AVX512, 512, V8d, double)
+STUDIO_RELAX_FUNCTIONS(STUDIO_AVX512, 512, V8d, float)
 
-STUDIO_SIMD_CLONES
-RowScan relaxRow(const double* row, int nc, int pad, const double* v, double* shortest,
-                 double minVal, double ui) {
-    return relaxRowImpl<false>(row, nc, pad, v, shortest, minVal, ui);
+// Eight-lane scans where the CPU has AVX-512 (F, DQ, VL), read once.
+bool useAvx512() {
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512vl");
+    }();
+    return yes;
 }
+#else
+bool useAvx512() {
+    return false;
+}
+STUDIO_RELAX_FUNCTIONS(, 512, V4d, double)  // never called: the names exist on every platform
+STUDIO_RELAX_FUNCTIONS(, 512, V4d, float)
+#endif
+#undef STUDIO_RELAX_FUNCTIONS
 
 // Copies rows of the input into the padded double working matrix (NaN in the padding, which keeps
 // padded columns closed), four entries at a time, flagging NaN / -inf (invalid) and any non-finite
@@ -269,7 +336,8 @@ int LsapSolver::pickColumn(double lowest) const {
 // Returns the free column reached (the sink), -1 when only +inf entries remain (infeasible) or -2
 // on a NaN / -inf entry in curRow; minVal receives the sink's distance. Settled columns move their
 // distance to m_settled.
-int LsapSolver::augmentingPath(int curRow, double& minVal) {
+template <class W>
+int LsapSolver::augmentingPath(const W* work, int curRow, double& minVal) {
     minVal = 0;
     m_visitedRows.clear();
     m_visitedCols.clear();
@@ -292,13 +360,19 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
                 return j;
             }
         }
-        const double* row = m_work.data() + static_cast<std::size_t>(i) * m_pad;
+        const W* row = work + static_cast<std::size_t>(i) * m_pad;
         const bool first = m_visitedRows.size() == 1;
+        const bool wide = useAvx512();
+        double* shortest = m_shortest.data();
+        const double* v = m_v.data();
         const RowScan scan =
-            !first ? relaxRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), minVal, m_u[i])
+            !first ? (wide ? relaxRow512(row, m_nc, m_pad, v, shortest, minVal, m_u[i])
+                           : relaxRow(row, m_nc, m_pad, v, shortest, minVal, m_u[i]))
             : m_rowMins && m_rowMins[i].finite
-                ? relaxFirstFiniteRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i])
-                : relaxFirstRow(row, m_nc, m_pad, m_v.data(), m_shortest.data(), m_u[i]);
+                ? (wide ? relaxFirstFiniteRow512(row, m_nc, m_pad, v, shortest, m_u[i])
+                        : relaxFirstFiniteRow(row, m_nc, m_pad, v, shortest, m_u[i]))
+                : (wide ? relaxFirstRow512(row, m_nc, m_pad, v, shortest, m_u[i])
+                        : relaxFirstRow(row, m_nc, m_pad, v, shortest, m_u[i]));
         m_invalid |= scan.invalid;
         m_infinite |= scan.infinite;
         if (scan.invalid)
@@ -318,7 +392,8 @@ int LsapSolver::augmentingPath(int curRow, double& minVal) {
 
 // The row that set column j's final distance in the last search: the search is replayed for column
 // j alone (same expressions, same order, so the same comparisons) up to the step that settled it.
-int LsapSolver::parentOf(int j) const {
+template <class W>
+int LsapSolver::parentOf(const W* work, int j) const {
     const auto settledAt = static_cast<std::size_t>(
         std::find(m_visitedCols.begin(), m_visitedCols.end(), j) - m_visitedCols.begin());
     double best = kInf;
@@ -326,7 +401,9 @@ int LsapSolver::parentOf(int j) const {
     for (std::size_t k = 0; k <= settledAt; ++k) {
         const int i = m_visitedRows[k];
         const double r =
-            ((m_stepMin[k] + m_work[static_cast<std::size_t>(i) * m_pad + j]) - m_u[i]) - m_v[j];
+            ((m_stepMin[k] + static_cast<double>(work[static_cast<std::size_t>(i) * m_pad + j])) -
+             m_u[i]) -
+            m_v[j];
         if (r < best) {
             best = r;
             parent = i;
@@ -339,16 +416,16 @@ void LsapSolver::setShape(int rows, int cols) {
     m_nr = rows;
     m_nc = cols;
     m_pad = workStride(cols);
-    m_work.resize(static_cast<std::size_t>(rows) * m_pad);
 }
 
 int LsapSolver::workStride(int cols) {
     return (cols + kPadTo - 1) / kPadTo * kPadTo;
 }
 
-double* LsapSolver::prepare(int rows, int cols) {
+float* LsapSolver::prepare(int rows, int cols) {
     setShape(rows, cols);
-    return m_work.data();
+    m_workF.resize(static_cast<std::size_t>(rows) * m_pad);
+    return m_workF.data();
 }
 
 LsapStatus LsapSolver::solvePrepared(LsapResult& out, const LsapRowMin* rowMins) {
@@ -359,17 +436,19 @@ LsapStatus LsapSolver::solvePrepared(LsapResult& out, const LsapRowMin* rowMins)
     if (m_nr <= 0 || m_nc <= 0)
         return LsapStatus::Ok;
     for (int r = 0; r < m_nr; ++r)  // padded columns stay closed
-        std::fill(m_work.begin() + static_cast<std::ptrdiff_t>(r) * m_pad + m_nc,
-                  m_work.begin() + static_cast<std::ptrdiff_t>(r + 1) * m_pad, kNaN);
+        std::fill(m_workF.begin() + static_cast<std::ptrdiff_t>(r) * m_pad + m_nc,
+                  m_workF.begin() + static_cast<std::ptrdiff_t>(r + 1) * m_pad,
+                  std::numeric_limits<float>::quiet_NaN());
     m_rowMins = rowMins;
-    const LsapStatus status = run(out);
+    const LsapStatus status = run(m_workF.data(), out);
     m_rowMins = nullptr;
     return status;
 }
 
 // The shortest-augmenting-path iterations on the working matrix (m_nr <= m_nc). Fills out with rows
 // 0..nr-1 and their columns.
-LsapStatus LsapSolver::run(LsapResult& out) {
+template <class W>
+LsapStatus LsapSolver::run(const W* work, LsapResult& out) {
     const int nr = m_nr, nc = m_nc, pad = m_pad;
     m_invalid = m_infinite = false;
     m_shortcut = m_rowMins != nullptr;
@@ -387,7 +466,7 @@ LsapStatus LsapSolver::run(LsapResult& out) {
 
     for (int curRow = 0; curRow < nr; ++curRow) {
         double minVal = 0;
-        const int sink = augmentingPath(curRow, minVal);
+        const int sink = augmentingPath(work, curRow, minVal);
         if (sink < 0) {
             out.finiteInput = false;
             return sink == -2 ? LsapStatus::InvalidEntry : LsapStatus::Infeasible;
@@ -395,7 +474,7 @@ LsapStatus LsapSolver::run(LsapResult& out) {
         // The augmenting path back to curRow (before the duals change).
         m_path.clear();
         for (int j = sink;;) {
-            const int i = parentOf(j);
+            const int i = parentOf(work, j);
             m_path.emplace_back(i, j);
             if (i == curRow)
                 break;
@@ -425,7 +504,7 @@ LsapStatus LsapSolver::run(LsapResult& out) {
     for (int k = 0; k < nr; ++k) {
         out.rowInd[k] = k;
         out.colInd[k] = m_col4row[k];
-        total += m_work[static_cast<std::size_t>(k) * pad + m_col4row[k]];
+        total += static_cast<double>(work[static_cast<std::size_t>(k) * pad + m_col4row[k]]);
     }
     out.totalCost = total;
     return LsapStatus::Ok;
@@ -444,6 +523,7 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
     // Work on a matrix with at most as many rows as columns, as scipy does.
     const bool transpose = cols < rows;
     setShape(transpose ? cols : rows, transpose ? rows : cols);
+    m_work.resize(static_cast<std::size_t>(m_nr) * m_pad);
     const int nr = m_nr, nc = m_nc;
     bool invalid = false, nonFinite = false;
     if (transpose) {
@@ -460,7 +540,7 @@ LsapStatus LsapSolver::solveImpl(const T* cost, int rows, int cols, std::ptrdiff
     // As scipy, NaN / -inf anywhere is reported before any solving.
     if (invalid)
         return LsapStatus::InvalidEntry;
-    const LsapStatus status = run(out);
+    const LsapStatus status = run(m_work.data(), out);
     out.finiteInput = !nonFinite;
     if (status != LsapStatus::Ok || !transpose)
         return status;
