@@ -9,7 +9,9 @@
 // fourth run, two independent 1-rank trainings side by side, measures what the machine itself gives
 // two busy cores (shared caches, memory bandwidth, boost clock): the efficiency "of the ceiling" is the
 // part the distributed code answers for.
-// Usage: bench_dist [steps=3] [batch=1] [rounds=3]
+// With a compression (fp16 or bf16: --grad-compression), a fifth run: 2 ranks overlapped, gradients
+// all-reduced in that precision.
+// Usage: bench_dist [steps=3] [batch=1] [rounds=3] [compression=none|fp16|bf16]
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -93,13 +95,15 @@ RFDetr smallModel() {
 }
 
 /// 2 ranks (threads, one intra-op thread each); the slower rank's run.
-RankRun twoRanks(int steps, int batch, bool overlap) {
+RankRun twoRanks(int steps, int batch, bool overlap, GradCompression compression = GradCompression::None) {
+    ProcessGroupOptions options;
+    options.gradCompression = compression;
     std::vector<RankRun> runs(2);
     std::vector<RFDetr> models{smallModel(), smallModel()};
     const auto errors = runThreadRanks(2, [&](int r, ProcessGroupDist& dist) {
         at::set_num_threads(1);
         runs[r] = trainSteps(dist, models[r], steps, batch, r + 1, overlap);
-    });
+    }, options);
     for (const auto& e : errors)
         if (!e.empty()) throw std::runtime_error(e);
     RankRun slow = runs[0].seconds >= runs[1].seconds ? runs[0] : runs[1];
@@ -145,11 +149,17 @@ int main(int argc, char** argv) {
     const int steps = argc > 1 ? std::atoi(argv[1]) : 3;
     const int batch = argc > 2 ? std::atoi(argv[2]) : 1;
     const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
+    const auto compression = parseGradCompression(argc > 4 ? argv[4] : "none");
+    if (!compression) {
+        std::fprintf(stderr, "bench_dist: compression '%s' is not none, fp16 or bf16\n", argv[4]);
+        return 2;
+    }
+    const bool compressed = *compression != GradCompression::None;
     at::set_num_threads(1);
     std::printf("bench_dist: RF-DETR small, 96 px, 30 queries, batch %d per rank, %d timed steps x %d rounds, "
                 "1 intra-op thread per rank, %u cores, load average %.2f\n",
                 batch, steps, rounds, std::thread::hardware_concurrency(), bench::loadAverage());
-    std::vector<double> one, apart, sync, over, syncShare, overShare;
+    std::vector<double> one, apart, sync, over, syncShare, overShare, small, smallShare;
     RankRun lastSync, lastOver;
     for (int k = 0; k < rounds; ++k) {
         SingleProcessDist single;
@@ -163,6 +173,11 @@ int main(int argc, char** argv) {
         lastOver = twoRanks(steps, batch, true);
         over.push_back(2.0 * steps * batch / lastOver.seconds);
         overShare.push_back(lastOver.exposedSeconds / lastOver.seconds);
+        if (compressed) {
+            const RankRun c = twoRanks(steps, batch, true, *compression);
+            small.push_back(2.0 * steps * batch / c.seconds);
+            smallShare.push_back(c.exposedSeconds / c.seconds);
+        }
         std::printf("round %d: 1 rank %.3f img/s | 2 independent %.3f img/s | 2 ranks sync %.3f img/s (all-reduce %.1f%%) | 2 ranks overlapped "
                     "%.3f img/s (exposed %.1f%%)\n",
                     k + 1, one.back(), apart.back(), sync.back(), 100 * syncShare.back(), over.back(), 100 * overShare.back());
@@ -180,6 +195,11 @@ int main(int argc, char** argv) {
                 "of the step; %lld of %lld buckets started inside backward\n",
                 median(over), median(over) / (2 * base), median(over) / ceiling, 100 * median(overShare),
                 lastOver.bucketsEarly, lastOver.buckets);
+    if (compressed)
+        std::printf("2 ranks, overlap, %s gradients: %.3f images/s, efficiency %.3f (%.3f of the ceiling), exposed "
+                    "all-reduce %.1f%% of the step\n",
+                    nameOf(*compression), median(small), median(small) / (2 * base), median(small) / ceiling,
+                    100 * median(smallShare));
     std::printf("gradient all-reduce: %.1f MiB per step (fp32), %.0f MiB/s over loopback Gloo (synchronous run)\n",
                 mib, mib / (lastSync.exposedSeconds / steps));
     std::printf("overlap / sync throughput: %.3f\n", median(over) / median(sync));

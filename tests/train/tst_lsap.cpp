@@ -164,7 +164,12 @@ class TstLsap : public QObject {
     // DETR-sized ones, with continuous costs, many ties, wide ranges and +inf entries.
     void rowMinimaShortcutIsOptimalAndExact() {
         std::mt19937 rng(99);
-        LsapSolver a, b, c;
+        LsapSolver a, b, c, d, e;
+        // d and e scan rows at the other vector width (4 lanes where the default is AVX-512's 8):
+        // every result must be the same.
+        const bool otherWidth = d.setWideScans(!d.wideScans()) && e.setWideScans(d.wideScans());
+        qInfo("row scans: %s by default; the other width %s", a.wideScans() ? "8 lanes" : "4 lanes",
+              otherWidth ? "checked too" : "unavailable on this CPU");
         int shortcutRows = 0;
         for (int trial = 0; trial < 900; ++trial) {
             const bool big = trial % 3 == 2;
@@ -198,6 +203,15 @@ class TstLsap : public QObject {
                      what.c_str());
             QVERIFY2(withMinima.colInd == plain.colInd, what.c_str());
             QVERIFY2(withMinima.finiteInput == plain.finiteInput, what.c_str());
+            LsapResult otherPrepared, otherPlain;
+            QVERIFY2(solvePrepared(d, m, rows, cols, trial % 2 == 0, otherPrepared) == s1,
+                     what.c_str());
+            QVERIFY2(e.solve(m.data(), rows, cols, cols, otherPlain) == s1, what.c_str());
+            QVERIFY2(otherPrepared.colInd == plain.colInd && otherPlain.colInd == plain.colInd,
+                     what.c_str());
+            QVERIFY2(otherPrepared.totalCost == plain.totalCost &&
+                         otherPlain.totalCost == plain.totalCost,
+                     what.c_str());
             if (s1 != LsapStatus::Ok)
                 continue;
             QVERIFY2(isPermutationLike(withMinima, rows, cols), what.c_str());

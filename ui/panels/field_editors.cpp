@@ -59,6 +59,7 @@ QString fieldTitle(const QString& key) {
         {"tensorboard", QObject::tr("TensorBoard scalars")},
         {"keep_effective_batch", QObject::tr("Keep effective batch on resume")},
         {"dist_timeout_s", QObject::tr("Rank timeout (s)")},
+        {"grad_compression", QObject::tr("Gradient all-reduce precision")},
         {"hf_token", QObject::tr("Hugging Face token")},
         {"hf_username", QObject::tr("Hugging Face user")},
         {"push_to_hub", QObject::tr("Push to the Hub")},

@@ -381,6 +381,24 @@ std::vector<ConfigField> buildFields() {
     v.push_back(adv(intField(field("dist_timeout_s", "--dist-timeout", "", gRun,
                                    "Seconds to wait for other ranks (rendezvous and collectives).", "600"),
                              &RunConfig::distTimeoutS)));
+    {
+        ConfigField f = field("grad_compression", "--grad-compression", "", gRun,
+                              "Precision of the gradient all-reduce between processes: none (fp32, exact), bf16 "
+                              "or fp16 (half the bytes, for slow links between nodes; fp16 is scaled by 1/world "
+                              "first). LibTorch 1.13's Gloo (CPU ranks) has no bf16: use fp16 there.",
+                              "bf16");
+        f.type = FieldType::Choice;
+        f.advanced = true;
+        f.choices = {"none", "bf16", "fp16"};
+        f.get = [](const RunConfig& c) { return json(nameOf(c.gradCompression)); };
+        f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
+            const auto g = parseGradCompression(t);
+            if (!g) return std::string("is not a gradient precision (choose none, bf16 or fp16)");
+            c.gradCompression = *g;
+            return std::nullopt;
+        };
+        v.push_back(f);
+    }
 
     {
         auto f = stringField(field("hf_token", "--hf-token", "HF_TOKEN", gHub,

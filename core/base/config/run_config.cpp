@@ -66,6 +66,15 @@ const char* nameOf(AmpDtype a) {
     return "bf16";
 }
 
+const char* nameOf(GradCompression c) {
+    switch (c) {
+        case GradCompression::None: return "none";
+        case GradCompression::Bf16: return "bf16";
+        case GradCompression::Fp16: return "fp16";
+    }
+    return "none";
+}
+
 const char* nameOf(LrSchedule s) { return s == LrSchedule::Cosine ? "cosine" : "step"; }
 
 namespace {
@@ -89,6 +98,14 @@ std::optional<AmpDtype> parseAmpDtype(const std::string& s) {
     if (v == "bf16" || v == "bfloat16") return AmpDtype::Bf16;
     if (v == "fp16" || v == "float16") return AmpDtype::Fp16;
     if (v == "off" || v == "none" || v == "fp32" || v == "false") return AmpDtype::Off;
+    return std::nullopt;
+}
+
+std::optional<GradCompression> parseGradCompression(const std::string& s) {
+    const auto v = lower(s);
+    if (v == "none" || v == "off" || v == "fp32" || v == "false") return GradCompression::None;
+    if (v == "bf16" || v == "bfloat16") return GradCompression::Bf16;
+    if (v == "fp16" || v == "float16") return GradCompression::Fp16;
     return std::nullopt;
 }
 

@@ -15,6 +15,10 @@ enum class ResumeMode { None, Path, Auto };
 enum class DeviceKind { Auto, Cpu, Cuda };
 enum class AmpDtype { Bf16, Fp16, Off };
 enum class LrSchedule { Step, Cosine };
+/// Precision of the gradient all-reduce between processes (DDP's compression hooks): None sends fp32
+/// (exact), Bf16 / Fp16 half the bytes at half precision (Fp16 is scaled by 1/world first, as DDP's
+/// fp16_compress_hook, so the sum cannot overflow).
+enum class GradCompression { None, Bf16, Fp16 };
 
 struct RunConfig {
     // Data
@@ -75,6 +79,7 @@ struct RunConfig {
     int tensorboardPort = 6006;            // its preferred port (the next free one when taken)
     bool keepEffectiveBatch = false;       // on resume with another world size, adapt accumulation
     int distTimeoutS = 600;                // rendezvous / collective timeout
+    GradCompression gradCompression = GradCompression::None;  // gradient all-reduce precision
 
     // Hugging Face Hub (the seed's HF_TOKEN / HF_USERNAME)
     std::string hfToken;                   // secret: never printed, logged or saved
@@ -110,9 +115,11 @@ long long stepsPerEpoch(long long trainImages, long long effectiveBatch);
 const char* nameOf(ResumeMode m);
 const char* nameOf(DeviceKind d);
 const char* nameOf(AmpDtype a);
+const char* nameOf(GradCompression c);
 const char* nameOf(LrSchedule s);
 std::optional<DeviceKind> parseDeviceKind(const std::string& s);
 std::optional<AmpDtype> parseAmpDtype(const std::string& s);
+std::optional<GradCompression> parseGradCompression(const std::string& s);
 std::optional<LrSchedule> parseLrSchedule(const std::string& s);
 
 /// The resume setting as users write it: "", "auto" or a path.

@@ -84,7 +84,7 @@ void OverlappedGradSync::onGradient(std::size_t param, const at::Tensor& incomin
 
 void OverlappedGradSync::launchReady() {
     while (m_nextLaunch < m_buckets.size() && m_pending[m_nextLaunch] == 0) {
-        m_waits.push_back(m_launch(m_flats[m_nextLaunch]));
+        m_waits.push_back(m_launch(m_flats[m_nextLaunch], true));
         ++m_nextLaunch;
     }
 }
@@ -103,7 +103,7 @@ void OverlappedGradSync::finish() {
     }
     launchReady();
     at::Tensor mask = at::tensor(mine, at::kFloat).to(m_flats.empty() ? at::Device(at::kCPU) : m_flats[0].device());
-    m_waits.push_back(m_launch(mask));
+    m_waits.push_back(m_launch(mask, false));
     for (auto& w : m_waits) w();  // in launch order
     m_waits.clear();
     const at::Tensor any = mask.cpu();

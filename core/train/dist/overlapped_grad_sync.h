@@ -32,8 +32,9 @@ class OverlappedGradSync final : public GradientSync {
 public:
     /// Waits for a started collective.
     using Wait = std::function<void()>;
-    /// Starts an in-place sum of `flat` over the ranks; returns how to wait for it.
-    using LaunchSum = std::function<Wait(at::Tensor& flat)>;
+    /// Starts an in-place sum of `flat` over the ranks; returns how to wait for it. `gradients`: a
+    /// gradient bucket (the collective may compress it); false for the exact "has a gradient" mask.
+    using LaunchSum = std::function<Wait(at::Tensor& flat, bool gradients)>;
 
     /// Registers a hook on each of `params` (leaf tensors that require grad); `capBytes` caps a bucket.
     /// Main thread.

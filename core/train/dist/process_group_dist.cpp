@@ -167,24 +167,62 @@ struct ProcessGroupDist::Impl {
 
     at::TensorOptions on(at::ScalarType t) const { return at::TensorOptions().dtype(t).device(device); }
 
-    /// Sums (or averages) `tensors` in place through flattened buckets, all in flight at once.
+    /// Starts the in-place sum of `flat` over the ranks; the returned function waits for it. With
+    /// `compress` (gradients) the sum travels in options.gradCompression's precision: bf16 as is, fp16
+    /// scaled by 1/world first and back after (DDP's fp16_compress_hook), so the sum cannot overflow.
+    OverlappedGradSync::Wait launchSum(at::Tensor& flat, bool compress) {
+        c10d::AllreduceOptions o;
+        o.reduceOp = c10d::ReduceOp::SUM;
+        const GradCompression c = compress ? options.gradCompression : GradCompression::None;
+        if (c == GradCompression::None) {
+            std::vector<at::Tensor> one{flat};
+            auto work = pg->allreduce(one, o);
+            return [work] { work->wait(); };
+        }
+        const double world = static_cast<double>(rank.worldSize);
+        at::Tensor half = c == GradCompression::Fp16 ? (flat / world).to(at::kHalf) : flat.to(at::kBFloat16);
+        std::vector<at::Tensor> one{half};
+        auto work = pg->allreduce(one, o);
+        return [work, half, flat, c, world]() mutable {
+            work->wait();
+            flat.copy_(half);
+            if (c == GradCompression::Fp16) flat.mul_(world);
+        };
+    }
+
+    /// Sums (or averages: gradients, compressed as configured) `tensors` in place through flattened
+    /// buckets, all in flight at once.
     void reduceBuckets(std::vector<at::Tensor>& tensors, bool average) {
         if (tensors.empty()) return;
         const auto buckets = planBuckets(tensors, options.bucketBytes);
         std::vector<at::Tensor> flats;
-        std::vector<decltype(pg->allreduce(flats))> works;
+        std::vector<OverlappedGradSync::Wait> waits;
         flats.reserve(buckets.size());
         for (const auto& b : buckets) flats.push_back(flattenBucket(tensors, b));
-        for (auto& flat : flats) {
-            std::vector<at::Tensor> one{flat};
-            c10d::AllreduceOptions o;
-            o.reduceOp = c10d::ReduceOp::SUM;
-            works.push_back(pg->allreduce(one, o));
-        }
-        for (auto& w : works) w->wait();
+        for (auto& flat : flats) waits.push_back(launchSum(flat, average));
+        for (auto& w : waits) w();
         for (std::size_t i = 0; i < buckets.size(); ++i) {
             if (average) flats[i].div_(static_cast<double>(rank.worldSize));
             unflattenBucket(flats[i], tensors, buckets[i]);
+        }
+    }
+
+    /// Refuses a compression the backend cannot sum, before any training: one small all-reduce in that
+    /// precision (every rank has the same options, so every rank fails the same way, locally).
+    void checkCompression() {
+        if (options.gradCompression == GradCompression::None) return;
+        const at::ScalarType t = options.gradCompression == GradCompression::Bf16 ? at::kBFloat16 : at::kHalf;
+        try {
+            std::vector<at::Tensor> one{at::ones({2}, on(t))};
+            c10d::AllreduceOptions o;
+            pg->allreduce(one, o)->wait();
+        } catch (const std::exception& e) {
+            throw DistInitError(std::string("--grad-compression ") + nameOf(options.gradCompression) + ": " + backend +
+                                    " in this LibTorch (" + TORCH_VERSION + ") cannot all-reduce " +
+                                    c10::toString(t) + " tensors (" + firstLine(e.what()) + ")",
+                                options.gradCompression == GradCompression::Bf16
+                                    ? "use --grad-compression fp16, or none (exact fp32)"
+                                    : "use --grad-compression none (exact fp32)");
         }
     }
 };
@@ -225,6 +263,7 @@ ProcessGroupDist::ProcessGroupDist(const RankContext& rank, c10::Device device, 
 #endif
         }
         barrier();  // NCCL creates its communicator lazily: fail here, before any training starts
+        m->checkCompression();
     } catch (const DistInitError&) {
         throw;
     } catch (const std::exception& e) {
@@ -254,6 +293,7 @@ int ProcessGroupDist::rank() const { return m->rank.rank; }
 int ProcessGroupDist::worldSize() const { return m->rank.worldSize; }
 const DistTimings& ProcessGroupDist::timings() const { return m->timings; }
 std::string ProcessGroupDist::backendName() const { return m->backend; }
+GradCompression ProcessGroupDist::gradCompression() const { return m->options.gradCompression; }
 
 void ProcessGroupDist::allReduceSum(std::vector<at::Tensor>& tensors) {
     at::NoGradGuard noGrad;
@@ -291,14 +331,11 @@ void ProcessGroupDist::averageGradients(const std::vector<at::Tensor>& params) {
 std::shared_ptr<GradientSync> ProcessGroupDist::makeGradientSync(const std::vector<at::Tensor>& params) {
     const char* env = std::getenv("STUDIO_GRAD_OVERLAP");
     if (env && std::string(env) == "0") return nullptr;
-    PgBase* pg = m->pg.get();
-    return std::make_shared<OverlappedGradSync>(params, m->options.bucketBytes, worldSize(), [pg](at::Tensor& flat) {
-        std::vector<at::Tensor> one{flat};
-        c10d::AllreduceOptions o;
-        o.reduceOp = c10d::ReduceOp::SUM;
-        auto work = pg->allreduce(one, o);
-        return OverlappedGradSync::Wait([work] { work->wait(); });
-    });
+    Impl* impl = m.get();
+    return std::make_shared<OverlappedGradSync>(params, m->options.bucketBytes, worldSize(),
+                                                [impl](at::Tensor& flat, bool gradients) {
+                                                    return impl->launchSum(flat, gradients);
+                                                });
 }
 
 double ProcessGroupDist::sumOverRanks(double value) {

@@ -2,7 +2,8 @@
 // DistContext over a c10d process group (ARCHITECTURE §1, rfdetr-spec.md §9): rendezvous through a
 // c10d::TCPStore on MASTER_ADDR:MASTER_PORT (rank 0 serves it), a consistency check of the ranks that
 // arrived, then ProcessGroupGloo on CPU or ProcessGroupNCCL on CUDA (when the build has NCCL). Gradients
-// are averaged in flattened buckets, all buckets in flight at once. c10d stays inside the .cpp.
+// are averaged in flattened buckets, all buckets in flight at once, in fp32 or, with gradCompression, in
+// bf16 / fp16 (half the bytes). c10d stays inside the .cpp.
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include <c10/core/Device.h>
 
+#include "base/config/run_config.h"
 #include "base/dist/rank_context.h"
 #include "train/dist/dist_context.h"
 
@@ -32,6 +34,9 @@ struct ProcessGroupOptions {
     int timeoutS = 600;                    // rendezvous and collective timeout (--dist-timeout)
     std::size_t bucketBytes = 25u << 20;   // gradient bucket cap (DDP's default 25 MiB)
     int glooThreads = 2;
+    /// Precision of the gradient all-reduce (only gradients: the loss log, box counts and flags stay
+    /// exact). Checked when the group forms: Gloo in LibTorch 1.13 cannot sum bf16.
+    GradCompression gradCompression = GradCompression::None;
 };
 
 /// Time spent in collectives since the group was formed (for the scaling benchmark and logs).
@@ -65,6 +70,7 @@ public:
     const DistTimings& timings() const;
     /// "gloo" or "nccl".
     std::string backendName() const;
+    GradCompression gradCompression() const;
 
 private:
     struct Impl;

@@ -38,6 +38,8 @@ RankStep::RankStep(DistContext& dist, RFDetrImpl& model, const RankStepOptions& 
     m_context.params = std::move(params);
     if (options.overlap) m_context.gradSync = dist.makeGradientSync(m_context.params);  // null for one rank
     m_context.microBatch = options.microBatch;
+    m_context.device = options.device;
+    m_context.autocast = options.autocast && options.device.is_cuda();
 }
 
 StepResult RankStep::step(const Batch& batch, LossLayout& layout) { return trainStep(m_context, batch, 1.0, layout); }

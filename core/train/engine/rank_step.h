@@ -24,6 +24,8 @@ struct RankStepOptions {
     double lr = 1e-4;     // every parameter's lr (no schedule: the factor passed to step is 1)
     int microBatch = 4;   // images per micro-batch: batch / microBatch = grad_accum_steps
     bool overlap = true;  // gradient all-reduce overlapped with backward (dist.makeGradientSync); else after it
+    c10::Device device = c10::Device(c10::kCPU);  // where the model lives (batches are moved there)
+    bool autocast = false;                          // CUDA bf16 autocast, as the trainer's default
 };
 
 class RankStep {

@@ -106,11 +106,16 @@ std::shared_ptr<DistContext> joinRanks(const RunConfig& cfg, const RankContext& 
     if (!rank.distributed()) return std::make_shared<SingleProcessDist>();
     ProcessGroupOptions o;
     o.timeoutS = cfg.distTimeoutS;
+    o.gradCompression = cfg.gradCompression;
     const c10::Device device = chooseDevice(cfg, rank.localRank);
     logger().info("rank {} of {} (local {} of {}, {}): joining the rendezvous on {}:{}", rank.rank, rank.worldSize,
                   rank.localRank, rank.localWorldSize, nameOf(rank.source), rank.masterAddr, rank.masterPort);
     auto dist = std::make_shared<ProcessGroupDist>(rank, device, o);
-    logger().info("process group ready: {} ranks over {}", rank.worldSize, dist->backendName());
+    logger().info("process group ready: {} ranks over {}{}", rank.worldSize, dist->backendName(),
+                  cfg.gradCompression == GradCompression::None
+                      ? std::string()
+                      : std::string(", gradients all-reduced in ") + nameOf(cfg.gradCompression) +
+                            " (half the bytes; --grad-compression none for exact fp32)");
     return dist;
 }
 

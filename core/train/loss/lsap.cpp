@@ -273,6 +273,15 @@ void copyRows(const double* cost, int rows, int cols, std::ptrdiff_t rowStride, 
 
 }  // namespace
 
+LsapSolver::LsapSolver() : m_wide(useAvx512()) {}
+
+bool LsapSolver::setWideScans(bool wide) {
+    if (wide && !useAvx512())
+        return false;
+    m_wide = wide;
+    return true;
+}
+
 LsapStatus LsapSolver::solve(const float* cost, int rows, int cols, std::ptrdiff_t rowStride,
                              LsapResult& out) {
     return solveImpl(cost, rows, cols, rowStride, out);
@@ -362,7 +371,7 @@ int LsapSolver::augmentingPath(const W* work, int curRow, double& minVal) {
         }
         const W* row = work + static_cast<std::size_t>(i) * m_pad;
         const bool first = m_visitedRows.size() == 1;
-        const bool wide = useAvx512();
+        const bool wide = m_wide;
         double* shortest = m_shortest.data();
         const double* v = m_v.data();
         const RowScan scan =

@@ -44,6 +44,8 @@ struct LsapRowMin {
 /// many problems without allocating. Not thread-safe; use one per thread.
 class LsapSolver {
   public:
+    LsapSolver();
+
     /// Solves the rows x cols matrix whose row r starts at cost + r * rowStride (float or double
     /// entries; arithmetic is in double, as scipy). Returns Ok and fills `out`, or an error status
     /// with `out` empty.
@@ -67,6 +69,12 @@ class LsapSolver {
     /// without it.
     LsapStatus solvePrepared(LsapResult& out, const LsapRowMin* rowMins = nullptr);
 
+    /// Row scans 8 doubles wide (AVX-512, the default where the CPU has it) or 4 wide (AVX2 or the
+    /// baseline ISA). Same results either way; for tests and benchmarks. Returns false (changing
+    /// nothing) when wide scans are asked for and the CPU lacks AVX-512.
+    bool setWideScans(bool wide);
+    bool wideScans() const { return m_wide; }
+
   private:
     template <class T>
     LsapStatus solveImpl(const T* cost, int rows, int cols, std::ptrdiff_t rowStride,
@@ -87,6 +95,7 @@ class LsapSolver {
     bool m_invalid = false, m_infinite = false;  // seen by the first scans of the rows so far
     const LsapRowMin* m_rowMins = nullptr;       // solvePrepared's hints, null otherwise
     bool m_shortcut = false;  // hints usable: no column dual has become positive (rounding)
+    bool m_wide;              // 8-lane row scans (AVX-512)
     std::vector<double> m_transposed;            // tall inputs: the input transposed, m_nr x m_nc
     std::vector<double> m_work;                  // solve()'s working matrix, m_nr x m_pad
     std::vector<float> m_workF;                  // prepare()'s working matrix, m_nr x m_pad
