@@ -123,6 +123,7 @@ private slots:
         c.resolution = 640;
         c.earlyStopping = true;
         c.seed = 1234;
+        c.gradCompression = GradCompression::Fp16;
         setResumeSetting(c, "/r/checkpoint.pth");
         c.hfUsername = "me";
         const nlohmann::json j = runConfigToJson(c);
@@ -132,6 +133,17 @@ private slots:
         QCOMPARE(runConfigToJson(back.config), j);
         QCOMPARE(back.config.gpuIds, c.gpuIds);
         QCOMPARE(back.config.resumePath, c.resumePath);
+        QCOMPARE(j["grad_compression"].get<std::string>(), std::string("fp16"));
+        QVERIFY(back.config.gradCompression == GradCompression::Fp16);
+    }
+    void gradCompressionNamesAndErrors() {
+        QVERIFY(parseGradCompression("BF16") == GradCompression::Bf16);
+        QVERIFY(parseGradCompression("none") == GradCompression::None);
+        QVERIFY(!parseGradCompression("int8"));
+        QVERIFY(defaultRunConfig().gradCompression == GradCompression::None);  // exact unless asked
+        RunConfig c;
+        const auto error = findFieldByFlag("--grad-compression")->setText(c, "int8");
+        QVERIFY(error && error->find("none, bf16 or fp16") != std::string::npos);
     }
     void secretsAreMaskedAndNotReadBack() {
         RunConfig c;
