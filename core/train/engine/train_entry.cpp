@@ -116,6 +116,11 @@ std::shared_ptr<DistContext> joinRanks(const RunConfig& cfg, const RankContext& 
                       ? std::string()
                       : std::string(", gradients all-reduced in ") + nameOf(cfg.gradCompression) +
                             " (half the bytes; --grad-compression none for exact fp32)");
+    if (cfg.gradCompression != GradCompression::None && dist->backendName() == "gloo")
+        logger().warn("--grad-compression {} over Gloo (CPU ranks) is usually slower than fp32: Gloo sums half "
+                      "precision element by element (measured: 2 CPU ranks at 0.56 efficiency instead of 0.82); "
+                      "it is meant for NCCL across nodes",
+                      nameOf(cfg.gradCompression));
     return dist;
 }
 

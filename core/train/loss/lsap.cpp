@@ -5,7 +5,6 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
-#include <type_traits>
 
 // The vector helpers are forced inline into the (target-cloned) kernels: their by-value vector ABI
 // must never cross a call boundary, as it differs between the AVX2 and the baseline clone.
@@ -71,10 +70,6 @@ STUDIO_INLINE void storeTo(T* p, const V& x) {
 }
 STUDIO_INLINE void store(double* p, const V4d& x) {
     storeTo(p, x);
-}
-template <class V>
-STUDIO_INLINE V splatV(typename std::remove_reference<decltype(V{}[0])>::type x) {
-    return V{} + x;
 }
 template <class V>
 STUDIO_INLINE V iotaV(std::int64_t from) {
