@@ -79,6 +79,23 @@ private slots:
         QCOMPARE(int(modelStateDict(*model).size()), 465);
         QCOMPARE(int(*inspectStateDict(modelStateDict(*model)).size), int(ModelSize::Nano));
     }
+
+    // The count the GUI shows for the configured model (queries, groups, the dataset's logits) is the
+    // model's own.
+    void parameterCountFollowsQueriesGroupsAndClasses() {
+        struct Case {
+            ModelSize size;
+            int logits, queries, groups;
+        };
+        for (const Case c : {Case{ModelSize::Small, 4, 50, 13}, Case{ModelSize::Medium, 7, 100, 3},
+                             Case{ModelSize::Large, 2, 300, 1}}) {
+            ModelConfig mc = ModelConfig::forSize(c.size, c.logits);
+            mc.numQueries = c.queries;
+            mc.groupDetr = c.groups;
+            RFDetr model(mc);
+            QCOMPARE(model->parameterCount(), trainableParameters(c.size, c.logits, c.queries, c.groups));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestModelShapes)

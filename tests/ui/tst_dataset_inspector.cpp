@@ -48,7 +48,11 @@ private slots:
         QVERIFY(!d.test.present);
         QCOMPARE(d.train.categories, (QStringList{"forms", "Text", "CheckBox"}));
         QVERIFY2(d.text.contains("train 30 images, 90 boxes"), qPrintable(d.text));
-        QVERIFY(d.text.contains("3 classes"));
+        // The classes the trainer trains: "forms" (supercategory none) is not one; ids 0..2 -> 3 logits.
+        QCOMPARE(d.train.classes, (QStringList{"Text", "CheckBox"}));
+        QCOMPARE(d.classLogits(), 3);
+        QCOMPARE(d.classCount(), 2);
+        QVERIFY2(d.text.contains("2 classes: Text, CheckBox"), qPrintable(d.text));
     }
     void notADatasetAndMissingSplits() {
         QTemporaryDir dir;
@@ -87,9 +91,12 @@ private slots:
         DatasetSummary d = inspectDataset("demo");
         QCOMPARE(d.kind, DatasetSummary::Kind::Demo);
         QCOMPARE(d.trainImages(), -1LL);
+        QCOMPARE(d.classLogits(), 4);  // text field, choice button, signature + the "forms" id 0
+        QCOMPARE(d.classCount(), 3);
         QVERIFY(d.problems.empty());
         d = inspectDataset("hf:jbarrow/CommonForms@main");
         QCOMPARE(d.kind, DatasetSummary::Kind::Hub);
+        QCOMPARE(d.classLogits(), 0);  // unknown until the trainer read it
         QVERIFY(d.problems.empty());
         QVERIFY(d.text.contains("jbarrow/CommonForms"));
         d = inspectDataset("hf:bad name");

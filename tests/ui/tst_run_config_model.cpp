@@ -5,6 +5,7 @@
 #include <QtTest>
 #include <unistd.h>
 
+#include "base/config/model_sizes.h"
 #include "ui/config/run_config_model.h"
 
 using namespace studio;
@@ -48,6 +49,25 @@ private slots:
         QVERIFY(m.stepsPerEpochText().startsWith("16 optimiser steps per epoch"));
         m.setFieldText("num_gpus", "1");
         QCOMPARE(m.stepsPerEpoch(), 63LL);
+    }
+    // The model line counts the configured model's parameters: queries, groups and the dataset's classes
+    // (trainableParameters is checked against the built model in tst_model_shapes).
+    void modelSummaryCountsTheConfiguredModel() {
+        RunConfigModel m;
+        QVERIFY(m.setFieldText("model_size", "small"));
+        QVERIFY(m.setFieldText("resolution", "224"));
+        QString text = m.modelSummaryText();
+        QVERIFY2(text.contains("32.1 M parameters (COCO's 90 classes until the dataset is read, 300 queries × 13 groups)"),
+                 qPrintable(text));
+        QVERIFY2(text.startsWith("RF-DETR small at 224 px · 3 decoder layers"), qPrintable(text));
+        QSignalSpy changed(&m, &RunConfigModel::changed);
+        m.setDatasetClasses(3, 4);  // the demo
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(m.setFieldText("num_queries", "50"));
+        text = m.modelSummaryText();
+        const QString count = QLocale().toString(studio::trainableParameters(studio::ModelSize::Small, 4, 50, 13) / 1e6, 'f', 1);
+        QVERIFY2(text.contains(count + " M parameters (3 classes, 50 queries × 13 groups)"), qPrintable(text));
+        QVERIFY(count != QLocale().toString(32.1, 'f', 1));
     }
     void textThatDoesNotParseIsMarkedAndKeepsTheOldValue() {
         RunConfigModel m;

@@ -5,7 +5,9 @@
 #include <QLocale>
 #include <QPointer>
 #include <QThreadPool>
+#include "base/coco/coco_dataset.h"
 #include "base/coco/coco_index.h"
+#include "base/demo/demo_dataset.h"
 #include "base/config/validate.h"
 
 namespace studio::ui {
@@ -27,6 +29,9 @@ SplitSummary countCocoSplit(const QString& annotationFile, const QString& name) 
         s.images = static_cast<long long>(index.numImages());
         s.boxes = static_cast<long long>(index.numBoxes());
         for (const auto& c : index.categories()) s.categories << QString::fromStdString(c.name);
+        const ClassList classes = classListFromCategories(index.categories());
+        for (const auto& n : classes.names) s.classes << QString::fromStdString(n);
+        s.classLogits = classes.numLogits;
     } catch (const std::exception& e) {
         s.error = QString::fromStdString(e.what());
         s.images = s.boxes = -1;
@@ -116,12 +121,22 @@ DatasetSummary inspectDataset(const QString& spec) {
         if (s->present && s->error.isEmpty())
             parts << QObject::tr("%1 %2 images, %3 boxes").arg(s->name, loc.toString(s->images), loc.toString(s->boxes));
     }
-    const QStringList& cats = d.train.categories.isEmpty() ? d.valid.categories : d.train.categories;
+    const QStringList& cats = d.train.classes.isEmpty() ? d.valid.classes : d.train.classes;
     if (!cats.isEmpty())
         parts << (cats.size() == 1 ? QObject::tr("1 class: %1") : QObject::tr("%1 classes: %2").arg(cats.size()))
                      .arg(cats.join(QStringLiteral(", ")));
     d.text = parts.isEmpty() ? QObject::tr("No readable splits") : parts.join(QStringLiteral(" · "));
     return d;
+}
+
+int DatasetSummary::classLogits() const {
+    if (kind == Kind::Demo) return kDemoClassLogits;
+    return train.classLogits > 0 ? train.classLogits : valid.classLogits;
+}
+
+int DatasetSummary::classCount() const {
+    if (kind == Kind::Demo) return kDemoClassLogits - 1;
+    return static_cast<int>(train.classLogits > 0 ? train.classes.size() : valid.classes.size());
 }
 
 DatasetInspector::DatasetInspector(QObject* parent) : QObject(parent) {

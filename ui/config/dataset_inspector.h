@@ -17,6 +17,8 @@ struct SplitSummary {
     long long images = -1;
     long long boxes = -1;
     QStringList categories;   // names in file order
+    QStringList classes;      // the categories the trainer trains (not supercategory "none"), rfdetr's class_names
+    int classLogits = 0;      // the model's class logits for this split: max class category id + 1
     QString error;            // unreadable / malformed annotation file
     std::vector<Problem> issues;  // structural problems CocoIndex reported (ids, boxes, categories)
 };
@@ -30,6 +32,11 @@ struct DatasetSummary {
     /// "train 19,744 images · valid 1,000 · 3 classes" or a description of demo / hub.
     QString text;
     long long trainImages() const { return train.images; }
+    /// The class logits the trainer's model gets (rfdetr reads train's categories; valid's when train's
+    /// are unreadable; the demo's are fixed); 0 while unknown (Hub datasets before the trainer ran).
+    int classLogits() const;
+    /// How many classes that is (the demo's 3; 0 while unknown).
+    int classCount() const;
 };
 
 /// Inspects `spec` synchronously (reads annotation files: call from a worker thread for folders).

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/config/config_fields.h"
+#include "base/config/model_sizes.h"
 #include "base/config/validate.h"
 
 namespace studio::ui {
@@ -137,6 +138,31 @@ void RunConfigModel::setTrainImages(long long images) {
 
 long long RunConfigModel::stepsPerEpoch() const {
     return m_trainImages > 0 ? studio::stepsPerEpoch(m_trainImages, effectiveBatch()) : 0;
+}
+
+void RunConfigModel::setDatasetClasses(int classes, int logits) {
+    if (classes == m_classes && logits == m_classLogits) return;
+    m_classes = classes;
+    m_classLogits = logits;
+    emit changed();
+}
+
+QString RunConfigModel::modelSummaryText() const {
+    const ModelSizeSpec& s = modelSizeSpec(m_config.modelSize);
+    constexpr int kCocoLogits = 91;
+    const int logits = m_classLogits >= 2 ? m_classLogits : kCocoLogits;
+    const long long params = trainableParameters(m_config.modelSize, logits, m_config.numQueries, m_config.groupDetr);
+    const QString classes = m_classLogits < 2 ? tr("COCO's 90 classes until the dataset is read")
+                            : m_classes == 1  ? tr("1 class")
+                                              : tr("%1 classes").arg(m_classes);
+    return tr("RF-DETR %1 at %2 px · %3 decoder layers · %4 M parameters (%5, %6 queries × %7 groups)")
+        .arg(QString::fromUtf8(s.name))
+        .arg(resolvedResolution(m_config))
+        .arg(s.decoderLayers)
+        .arg(QLocale().toString(static_cast<double>(params) / 1e6, 'f', 1))
+        .arg(classes)
+        .arg(m_config.numQueries)
+        .arg(m_config.groupDetr);
 }
 
 QString RunConfigModel::stepsPerEpochText() const {

@@ -54,6 +54,15 @@ public:
     /// "1,234 optimiser steps per epoch (19,744 training images)" or a sentence saying why unknown.
     QString stepsPerEpochText() const;
 
+    /// The chosen dataset's classes and the class logits they give the model (0 = unknown until the
+    /// dataset is read).
+    void setDatasetClasses(int classes, int logits);
+    int classLogits() const { return m_classLogits; }
+    /// "RF-DETR small at 224 px · 3 decoder layers · 31.1 M parameters (3 classes, 50 queries × 13
+    /// groups)": the configured model's own count (model_sizes.h); with COCO's 90 classes while the
+    /// dataset's are unknown.
+    QString modelSummaryText() const;
+
 signals:
     /// Any value changed (emitted once per setFieldText / setConfig).
     void changed();
@@ -67,6 +76,7 @@ private:
     QMap<QString, std::vector<Problem>> m_external;          // key -> problems
     std::vector<Problem> m_problems;
     long long m_trainImages = -1;
+    int m_classes = 0, m_classLogits = 0;
 };
 
 /// Problem text for inline display: "must be at least 1. Fix: set it to ...".

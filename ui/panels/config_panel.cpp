@@ -53,7 +53,7 @@ QFormLayout* formIn(QWidget* w) {
 }
 
 QString sizeItemText(const ModelSizeSpec& s) {
-    return QObject::tr("%1 — %2 px, %3 M parameters")
+    return QObject::tr("%1 — %2 px, %3 M parameters (COCO)")
         .arg(QString::fromUtf8(s.name))
         .arg(s.resolution)
         .arg(QLocale().toString(s.parametersCoco / 1e6, 'f', 1));
@@ -167,6 +167,8 @@ QWidget* ConfigPanel::buildCalculator() {
     m_memory->setTextFormat(Qt::RichText);
     connect(m_memory, &QLabel::linkActivated, this, &ConfigPanel::memoryLinkActivated);
     m_sizeInfo = new QLabel(box);
+    m_sizeInfo->setObjectName(QStringLiteral("modelSummary"));
+    m_sizeInfo->setWordWrap(true);  // the parameter count's reasons make it two lines in a narrow panel
     m_sizeInfo->setStyleSheet(QStringLiteral("color: #607d8b;"));
     for (QLabel* l : {m_effective, m_steps, m_sizeInfo}) v->addWidget(l);
     auto* predictRow = new QHBoxLayout;
@@ -285,11 +287,7 @@ void ConfigPanel::syncGpuSelection() {
 void ConfigPanel::updateCalculator() {
     m_effective->setText(m_model->effectiveBatchText());
     m_steps->setText(m_model->stepsPerEpochText());
-    const ModelSizeSpec& s = modelSizeSpec(m_model->config().modelSize);
-    const int res = m_model->config().resolution > 0 ? m_model->config().resolution : s.resolution;
-    m_sizeInfo->setText(tr("RF-DETR %1 at %2 px · %3 M parameters · %4 decoder layers")
-                            .arg(QString::fromUtf8(s.name)).arg(res)
-                            .arg(QLocale().toString(s.parametersCoco / 1e6, 'f', 1)).arg(s.decoderLayers));
+    m_sizeInfo->setText(m_model->modelSummaryText());
     if (!m_syncingGpus) {
         m_syncingGpus = true;
         m_gpus->setCheckedIndices(m_model->config().gpuIds);

@@ -135,6 +135,7 @@ void DatasetPicker::onInspected(const DatasetSummary& summary) {
     m_summary->setVisible(!summary.text.isEmpty());
     m_model->setExternalProblems(QStringLiteral("dataset"), summary.problems);
     m_model->setTrainImages(summary.trainImages());
+    m_model->setDatasetClasses(summary.classCount(), summary.classLogits());
 }
 
 }  // namespace studio::ui

@@ -43,11 +43,18 @@ std::string modelSizeChoices() {
     return out;
 }
 
-long long trainableParameters(ModelSize size, int numClassLogits) {
-    // Every class row costs 257 parameters (256 weights + bias) in class_embed and in each of the
-    // 13 two-stage heads enc_out_class_embed.{g}.
-    constexpr long long kPerLogit = 257LL * 14;
-    return modelSizeSpec(size).parametersCoco + (numClassLogits - 91) * kPerLogit;
+long long trainableParameters(ModelSize size, int numClassLogits, int numQueries, int groupDetr) {
+    // What depends on the logits, queries and groups (state_dict_shapes.json): every class row costs
+    // 257 parameters (256 weights + bias) in class_embed and in each group's two-stage head
+    // enc_out_class_embed.{g}; each group also has enc_output, enc_output_norm and enc_out_bbox_embed
+    // (198,916); each query of each group a refpoint_embed row (4) and a query_feat row (256).
+    constexpr long long kPerLogit = 257, kPerGroup = 198916, kPerQuery = 4 + 256;
+    constexpr long long kCocoLogits = 91, kCocoQueries = 300, kCocoGroups = 13;
+    auto varying = [&](long long logits, long long queries, long long groups) {
+        return (groups + 1) * logits * kPerLogit + groups * kPerGroup + groups * queries * kPerQuery;
+    };
+    return modelSizeSpec(size).parametersCoco - varying(kCocoLogits, kCocoQueries, kCocoGroups) +
+           varying(numClassLogits, numQueries, groupDetr);
 }
 
 std::vector<int> multiScaleResolutions(int resolution, bool expanded) {

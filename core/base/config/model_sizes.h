@@ -31,8 +31,9 @@ const char* nameOf(ModelSize size);
 /// "nano, small, medium, large" for error messages.
 std::string modelSizeChoices();
 
-/// Parameter count of the training model (13 groups) for `numClassLogits` logits (num_classes + 1).
-long long trainableParameters(ModelSize size, int numClassLogits);
+/// Parameter count of the training model for `numClassLogits` logits (num_classes + 1), `numQueries`
+/// queries per group and `groupDetr` groups (rfdetr's defaults: 300 x 13).
+long long trainableParameters(ModelSize size, int numClassLogits, int numQueries = 300, int groupDetr = 13);
 
 /// Multi-scale training resolutions (§6.8): multiples of 32 around `resolution`.
 std::vector<int> multiScaleResolutions(int resolution, bool expanded = true);

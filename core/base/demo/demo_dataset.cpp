@@ -82,7 +82,7 @@ private:
 nlohmann::ordered_json categoriesJson() {
     nlohmann::ordered_json cats = nlohmann::ordered_json::array();
     cats.push_back({{"id", 0}, {"name", "forms"}, {"supercategory", "none"}});
-    for (int id = 1; id <= 3; ++id) cats.push_back({{"id", id}, {"name", demoClassName(id)}, {"supercategory", "forms"}});
+    for (int id = 1; id < kDemoClassLogits; ++id) cats.push_back({{"id", id}, {"name", demoClassName(id)}, {"supercategory", "forms"}});
     return cats;
 }
 

@@ -15,6 +15,8 @@
 namespace studio {
 
 constexpr const char* kDemoDatasetVersion = "v3";
+/// Class logits of a model trained on the demo: category ids 0 ("forms", supercategory none) to 3.
+constexpr int kDemoClassLogits = 4;
 
 struct DemoDatasetSpec {
     int trainImages = 300;
