@@ -1,7 +1,7 @@
 // bench_matcher: Hungarian matching of one RF-DETR Medium training step (batch 16 x 13 groups x 5
 // output sets x 300 queries, 20 targets per image, 4 logits = 1040 assignment problems). Prints, in
 // one run: the batched path (fused cost kernel handing row minima to the LSAP, parallel solves) on
-// the pool and on one thread; the previous batched path (no row-minimum shortcut), interleaved with
+// the pool and on one thread; the same path without the row-minimum shortcut, interleaved with
 // it; the cost kernel per instruction set and the cost / LSAP split on one thread (thread CPU
 // time); the sequential reference path; scipy's linear_sum_assignment looping over the same cost
 // blocks (python3 subprocess, when python3 has scipy); and the target line. Wall times
@@ -265,8 +265,8 @@ int main(int argc, char** argv) {
         "  same on 1 thread: wall median %.2f ms (min %.2f), CPU median %.2f ms\n",
         median(single.wall), single.minWall(), median(single.cpu));
     std::printf(
-        "previous batched path (no shortcut, interleaved): wall median %.2f ms (min %.2f), CPU "
-        "median %.2f ms -> new path %.2fx faster (wall), %.2fx less CPU; matches identical: %s\n",
+        "same path without the row-minimum shortcut (interleaved): wall median %.2f ms (min %.2f), CPU "
+        "median %.2f ms -> the shortcut makes it %.2fx faster (wall), %.2fx less CPU; matches identical: %s\n",
         median(before.wall), before.minWall(), median(before.cpu), median(before.wall) / fastMs,
         median(before.cpu) / fastCpuMs, sameAsBefore ? "yes" : "NO");
 
