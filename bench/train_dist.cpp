@@ -25,6 +25,7 @@
 
 #include "base/runtime/cpu_runtime_env.h"
 #include "bench_util.h"
+#include "train/data/synthetic_batch.h"
 #include "train/dist/overlapped_grad_sync.h"
 #include "train/dist/thread_ranks.h"
 #include "train/engine/rank_step.h"
@@ -35,19 +36,6 @@ using namespace studio::train;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Batch syntheticBatch(int images, int res, int seed) {
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(seed));
-    Batch b;
-    b.images = at::randn({images, 3, res, res}, g) * 0.3;
-    for (int i = 0; i < images; ++i) {
-        ImageTargets t;
-        t.boxes = at::rand({6, 4}, g) * 0.3 + 0.2;
-        t.labels = at::randint(1, 4, {6}, g, at::kLong);
-        b.targets.push_back(t);
-    }
-    return b;
-}
 
 struct RankRun {
     double seconds = 0;       // S timed steps (after one warm-up)
@@ -68,7 +56,7 @@ RankRun trainSteps(DistContext& dist, RFDetr model, int steps, int batch, int ra
     auto exposed = [&] { return sync ? sync->stats().exposedS : pg ? pg->timings().gradientSyncS : 0.0; };
     auto bytes = [&] { return sync ? sync->stats().bytes : pg ? pg->timings().gradientBytes : 0LL; };
     for (int s = 0; s <= steps; ++s) {
-        const Batch b = syntheticBatch(batch, 96, rankSeed * 1000 + s);
+        const Batch b = syntheticBatch(batch, 96, 4, 6, static_cast<std::uint64_t>(rankSeed * 1000 + s));
         dist.barrier();  // step 0 warms up allocators and the process group
         const double exposedBefore = exposed();
         const long long bytesBefore = bytes();

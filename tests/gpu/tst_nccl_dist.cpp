@@ -17,6 +17,7 @@
 #include "base/launch/launcher.h"
 #include "gpu_check.h"
 #include "train/dist/dist_context.h"
+#include "train/data/synthetic_batch.h"
 #include "train/dist/overlapped_grad_sync.h"
 #include "train/dist/thread_ranks.h"
 #include "train/engine/rank_step.h"
@@ -27,19 +28,6 @@ using namespace studio::train;
 namespace {
 
 gputest::Checks g;
-
-Batch syntheticBatch(int images, int res, int seed) {
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(seed));
-    Batch b;
-    b.images = at::randn({images, 3, res, res}, gen) * 0.3;
-    for (int i = 0; i < images; ++i) {
-        ImageTargets t;
-        t.boxes = at::rand({5, 4}, gen) * 0.3 + 0.2;
-        t.labels = at::randint(1, 4, {5}, gen, at::kLong);
-        b.targets.push_back(t);
-    }
-    return b;
-}
 
 RFDetr smallModel(const at::Device& dev) {
     at::manual_seed(0);
@@ -151,7 +139,7 @@ int main() {
             RankStep step(*d, *model, o);
             LossLayout layout;
             for (int s = 0; s < 3; ++s) {
-                const StepResult r = step.step(syntheticBatch(4, 128, 100 + s), layout);
+                const StepResult r = step.step(syntheticBatch(4, 128, 4, 5, static_cast<std::uint64_t>(100 + s)), layout);
                 g.check(r.finite && !r.outOfMemory, (withGroup ? "group" : "alone") + std::string(" step ") +
                                                         std::to_string(s + 1) + " finite");
                 (withGroup ? grouped : alone).push_back(r.packed.sum().item<double>());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/gpu/nvml.h"
+#include "train/data/synthetic_batch.h"
 #include "train/engine/adamw.h"
 #include "train/engine/loader_sources.h"
 #include "train/engine/model_ema.h"
@@ -71,23 +72,6 @@ private:
     std::unique_ptr<CpuAllocationCounter> m_cpu;
 };
 
-Batch syntheticBatch(int batch, int resolution, int numClassLogits, int boxes) {
-    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(1234);
-    Batch b;
-    b.images = at::randn({batch, 3, resolution, resolution}, g);
-    for (int i = 0; i < batch; ++i) {
-        ImageTargets t;
-        at::Tensor centre = at::rand({boxes, 2}, g) * 0.6 + 0.2;
-        at::Tensor size = at::rand({boxes, 2}, g) * 0.15 + 0.02;
-        t.boxes = at::cat({centre, size}, 1);
-        t.labels = at::randint(1, std::max(2, numClassLogits), {boxes}, g, at::kLong);
-        b.targets.push_back(t);
-        b.imageIds.push_back(i);
-        b.origSizes.emplace_back(resolution, resolution);
-    }
-    return b;
-}
-
 void synchronize(const c10::Device& d) {
     if (d.is_cuda()) torch::cuda::synchronize(d.index());
 }
@@ -127,7 +111,7 @@ ProbeResult runProbe(const ProbeSpec& spec) {
             c10::ScalarType autocastDtype;
         } ctx{spec.autocast && spec.device.is_cuda(), spec.bf16 ? at::kBFloat16 : at::kHalf};
         for (int batch : spec.batches) {
-            const Batch data = syntheticBatch(batch, spec.resolution, spec.model.numClassLogits, spec.boxesPerImage);
+            const Batch data = syntheticBatch(batch, spec.resolution, spec.model.numClassLogits, spec.boxesPerImage, 1234);
             ProbePoint point;
             point.batch = batch;
             double seconds = 0;
