@@ -108,6 +108,22 @@ std::string joinChoices(const std::vector<std::string>& v) {
     return out;
 }
 
+/// A Choice field stored as an enum member: `name` writes it, `parse` reads it (nullopt -> `error`).
+template <class E>
+ConfigField enumField(ConfigField f, std::vector<std::string> choices, E RunConfig::*member,
+                      const char* (*name)(E), std::optional<E> (*parse)(const std::string&), std::string error) {
+    f.type = FieldType::Choice;
+    f.choices = std::move(choices);
+    f.get = [member, name](const RunConfig& c) { return json(name(c.*member)); };
+    f.setText = [member, parse, error](RunConfig& c, const std::string& t) -> std::optional<std::string> {
+        const std::optional<E> v = parse(t);
+        if (!v) return error;
+        c.*member = *v;
+        return std::nullopt;
+    };
+    return f;
+}
+
 std::vector<ConfigField> buildFields() {
     std::vector<ConfigField> v;
     const std::string gData = "Data", gModel = "Model", gBatch = "Batch and hardware",
@@ -212,35 +228,18 @@ std::vector<ConfigField> buildFields() {
         f.advanced = true;
         v.push_back(f);
     }
-    {
-        ConfigField f = field("device", "--device", "DEVICE", gBatch,
-                              "Where to train: auto (CUDA when present), cuda or cpu.", "auto");
-        f.type = FieldType::Choice;
-        f.choices = {"auto", "cuda", "cpu"};
-        f.get = [](const RunConfig& c) { return json(nameOf(c.device)); };
-        f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
-            const auto d = parseDeviceKind(t);
-            if (!d) return std::string("is not a device (choose auto, cuda or cpu)");
-            c.device = *d;
-            return std::nullopt;
-        };
-        v.push_back(f);
-    }
-    {
-        ConfigField f = field("amp", "--amp", "", gBatch,
-                              "Mixed precision on CUDA: bf16 (the reference's choice), fp16 or off.", "bf16");
-        f.type = FieldType::Choice;
+    auto adv = [](ConfigField f) {
         f.advanced = true;
-        f.choices = {"bf16", "fp16", "off"};
-        f.get = [](const RunConfig& c) { return json(nameOf(c.amp)); };
-        f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
-            const auto a = parseAmpDtype(t);
-            if (!a) return std::string("is not a precision (choose bf16, fp16 or off)");
-            c.amp = *a;
-            return std::nullopt;
-        };
-        v.push_back(f);
-    }
+        return f;
+    };
+    v.push_back(enumField(field("device", "--device", "DEVICE", gBatch,
+                                "Where to train: auto (CUDA when present), cuda or cpu.", "auto"),
+                          {"auto", "cuda", "cpu"}, &RunConfig::device, nameOf, parseDeviceKind,
+                          "is not a device (choose auto, cuda or cpu)"));
+    v.push_back(adv(enumField(field("amp", "--amp", "", gBatch,
+                                    "Mixed precision on CUDA: bf16 (the reference's choice), fp16 or off.", "bf16"),
+                              {"bf16", "fp16", "off"}, &RunConfig::amp, nameOf, parseAmpDtype,
+                              "is not a precision (choose bf16, fp16 or off)")));
 
     v.push_back(intField(field("epochs", "--epochs", "EPOCHS", gOpt, "Passes over the training split.", "30"),
                          &RunConfig::epochs));
@@ -251,10 +250,6 @@ std::vector<ConfigField> buildFields() {
         f.aliases = {"--learning-rate"};
         v.push_back(f);
     }
-    auto adv = [](ConfigField f) {
-        f.advanced = true;
-        return f;
-    };
     v.push_back(adv(realField(field("lr_encoder", "--lr-encoder", "", gOpt,
                                     "Base learning rate of the ViT backbone (before layer-wise decay).", "1.5e-4"),
                               &RunConfig::lrEncoder)));
@@ -269,21 +264,10 @@ std::vector<ConfigField> buildFields() {
     v.push_back(adv(realField(field("clip_max_norm", "--clip-max-norm", "", gOpt,
                                     "Gradient clipping by global L2 norm (0: off).", "0.1"),
                               &RunConfig::clipMaxNorm)));
-    {
-        ConfigField f = field("lr_scheduler", "--lr-scheduler", "", gOpt,
-                              "Learning-rate schedule: step (constant, 10x drop at lr_drop) or cosine.", "step");
-        f.type = FieldType::Choice;
-        f.advanced = true;
-        f.choices = {"step", "cosine"};
-        f.get = [](const RunConfig& c) { return json(nameOf(c.lrScheduler)); };
-        f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
-            const auto s = parseLrSchedule(t);
-            if (!s) return std::string("is not a schedule (choose step or cosine)");
-            c.lrScheduler = *s;
-            return std::nullopt;
-        };
-        v.push_back(f);
-    }
+    v.push_back(adv(enumField(field("lr_scheduler", "--lr-scheduler", "", gOpt,
+                                    "Learning-rate schedule: step (constant, 10x drop at lr_drop) or cosine.", "step"),
+                              {"step", "cosine"}, &RunConfig::lrScheduler, nameOf, parseLrSchedule,
+                              "is not a schedule (choose step or cosine)")));
     v.push_back(adv(intField(field("lr_drop", "--lr-drop", "", gOpt,
                                    "Epoch at which the step schedule divides the lr by 10 (0: never).", "0"),
                              &RunConfig::lrDrop)));
@@ -381,24 +365,13 @@ std::vector<ConfigField> buildFields() {
     v.push_back(adv(intField(field("dist_timeout_s", "--dist-timeout", "", gRun,
                                    "Seconds to wait for other ranks (rendezvous and collectives).", "600"),
                              &RunConfig::distTimeoutS)));
-    {
-        ConfigField f = field("grad_compression", "--grad-compression", "", gRun,
-                              "Precision of the gradient all-reduce between processes: none (fp32, exact), bf16 "
-                              "or fp16 (half the bytes, for slow links between nodes; fp16 is scaled by 1/world "
-                              "first). LibTorch 1.13's Gloo (CPU ranks) has no bf16: use fp16 there.",
-                              "bf16");
-        f.type = FieldType::Choice;
-        f.advanced = true;
-        f.choices = {"none", "bf16", "fp16"};
-        f.get = [](const RunConfig& c) { return json(nameOf(c.gradCompression)); };
-        f.setText = [](RunConfig& c, const std::string& t) -> std::optional<std::string> {
-            const auto g = parseGradCompression(t);
-            if (!g) return std::string("is not a gradient precision (choose none, bf16 or fp16)");
-            c.gradCompression = *g;
-            return std::nullopt;
-        };
-        v.push_back(f);
-    }
+    v.push_back(adv(enumField(field("grad_compression", "--grad-compression", "", gRun,
+                                    "Precision of the gradient all-reduce between processes: none (fp32, exact), "
+                                    "bf16 or fp16 (half the bytes, for slow links between nodes; fp16 is scaled by "
+                                    "1/world first). LibTorch 1.13's Gloo (CPU ranks) has no bf16: use fp16 there.",
+                                    "bf16"),
+                              {"none", "bf16", "fp16"}, &RunConfig::gradCompression, nameOf, parseGradCompression,
+                              "is not a gradient precision (choose none, bf16 or fp16)")));
 
     {
         auto f = stringField(field("hf_token", "--hf-token", "HF_TOKEN", gHub,
