@@ -4,6 +4,7 @@
 // per-tensor baseline measured in the same run (LibTorch's own torch::optim::AdamW for the optimiser).
 // Usage: bench_optimizer [steps=10] [cuda]
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: ATen.h no longer brings it in 2.x
 #include <torch/cuda.h>
 #include <torch/optim/adamw.h>
 

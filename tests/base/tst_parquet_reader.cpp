@@ -50,8 +50,8 @@ class TestParquetReader : public QObject {
         const json exp = expected()[name]["rows"];
         auto f = ParquetFile::open(fixture(name));
         QCOMPARE(f->numRows(), std::int64_t(exp.size()));
-        const auto& bbox = column(*f, objectsPrefix + "bbox" + leaf + ".list.item");
-        const auto& cat = column(*f, objectsPrefix + "category" + leaf);
+        const ColumnDescriptor bbox = column(*f, objectsPrefix + "bbox" + leaf + ".list.item");
+        const ColumnDescriptor cat = column(*f, objectsPrefix + "category" + leaf);
         QCOMPARE(bbox.maxRep, 2);
         QCOMPARE(cat.maxRep, 1);
         std::size_t row = 0;
@@ -258,7 +258,7 @@ private slots:
 
         // Garbage inside the compressed pages: gzip's checksum catches it.
         auto good = ParquetFile::open(fixture("valid-00000-of-00001.parquet"));
-        const auto& img = column(*good, "image.bytes");
+        const ColumnDescriptor img = column(*good, "image.bytes");
         const auto& meta = *good->metadata().rowGroups[0].columns[static_cast<std::size_t>(img.column)].meta;
         std::string badPage = bytes;
         for (std::int64_t i = meta.dataPageOffset + 40; i < meta.dataPageOffset + meta.totalCompressedSize - 8; i += 7)

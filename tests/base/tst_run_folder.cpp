@@ -51,7 +51,9 @@ std::string checkpointPickle(const std::vector<std::string>& keys, int epoch) {
     std::string p = "\x80\x02}q\x00(";
     char memo = 1;
     for (const auto& k : keys) {
-        p += key(k) + "q" + std::string(1, memo++) + "}q" + std::string(1, memo++);
+        p += key(k) + "q" + std::string(1, memo);
+        p += "}q" + std::string(1, char(memo + 1));
+        memo += 2;
     }
     p += key("epoch") + "q" + std::string(1, memo++) + "K" + std::string(1, char(epoch));
     p += "u.";

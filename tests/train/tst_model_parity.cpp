@@ -148,7 +148,7 @@ private slots:
             AutocastGuard autocast(c10::kCPU, true, at::kBFloat16);
             out = m_model->forward(images, {}, &trace);
         }
-        QVERIFY(!at::autocast::is_cpu_enabled());
+        QVERIFY(!AutocastGuard::active(c10::kCPU));
         QVERIFY(at::isfinite(out.final.logits).all().item<bool>());
         (out.final.logits.to(at::kFloat).sum() + out.final.boxes.to(at::kFloat).sum() + out.enc->boxes.to(at::kFloat).sum()).backward();
         for (const auto& p : m_model->parameters())

@@ -135,7 +135,8 @@ void HubUploader::uploadLfsObject(const RepoRef& repo, const json& object, const
         v.method = "POST";
         v.url = verify.value("href", "");
         v.headers = {"Content-Type: application/vnd.git-lfs+json", "Accept: application/vnd.git-lfs+json"};
-        for (const auto& [k, val] : verify.value("header", json::object()).items())
+        const json verifyHeader = verify.value("header", json::object());  // items() refers into it
+        for (const auto& [k, val] : verifyHeader.items())
             if (val.is_string() && k != "Authorization") v.headers.push_back(k + ": " + val.get<std::string>());
         v.body = json{{"oid", object["oid"]}, {"size", size}}.dump();
         sendWithRetry(v, what + " (verifying)");

@@ -50,17 +50,41 @@ std::string firstLine(const std::string& s) {
     return line.size() > 300 ? line.substr(0, 300) + "..." : line;
 }
 
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define STUDIO_TCPSTORE_LIBUV 1  // TCPStoreOptions::useLibUV, true by default
+#endif
+
+/// The store, on LibTorch 2.4+ with its default libuv backend unless USE_LIBUV=0 (as torchrun reads it) or
+/// the LibTorch was built without libuv (Debian's: "use_libuv was requested but PyTorch was build without
+/// libuv support"), where the classic backend serves the same protocol.
+c10::intrusive_ptr<c10d::TCPStore> makeStore(const std::string& host, c10d::TCPStoreOptions so) {
+#ifdef STUDIO_TCPSTORE_LIBUV
+    if (const char* env = std::getenv("USE_LIBUV"); env && std::string(env) == "0") so.useLibUV = false;
+    if (so.useLibUV) {
+        try {
+            return c10::make_intrusive<c10d::TCPStore>(host, so);
+        } catch (const std::exception& e) {
+            if (std::string(e.what()).find("libuv") == std::string::npos) throw;
+            so.useLibUV = false;
+        }
+    }
+#endif
+    return c10::make_intrusive<c10d::TCPStore>(host, so);
+}
+
 /// Rank 0 serves the store; everybody connects and waits for the whole world.
 c10::intrusive_ptr<c10d::Store> rendezvous(const RankContext& r, std::chrono::milliseconds timeout) {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(r.masterPort);
     so.isServer = r.rank == 0;
     so.numWorkers = static_cast<std::size_t>(r.worldSize);
-    so.waitWorkers = true;
+    // checkWorld waits for every rank itself and names the missing ones; the store's own wait (2.x) would
+    // time out in the constructor with only a count.
+    so.waitWorkers = false;
     so.timeout = timeout;
     const auto seconds = std::to_string(timeout.count() / 1000);
     try {
-        return c10::make_intrusive<c10d::TCPStore>(r.masterAddr, so);
+        return makeStore(r.masterAddr, so);
     } catch (const std::exception& e) {
         const std::string what = e.what();
         if (r.rank == 0 && (what.find("in use") != std::string::npos || what.find("bind") != std::string::npos))

@@ -1,8 +1,13 @@
 #pragma once
 // CUDA autocast for a scope (torch.autocast("cuda", dtype) as rfdetr uses it, rfdetr-spec.md §6.4): matmuls
 // and convolutions in bf16/fp16, the reference's fp32 list in fp32. Works with LibTorch 1.13 and 2.x (whose
-// per-device API replaced the global one in 2.4). Does nothing when disabled (CPU trains in fp32).
+// per-device API replaced the global one in 2.4: AutocastGuard hides it). Does nothing when disabled (CPU
+// trains in fp32).
 #include <c10/core/ScalarType.h>
+
+#include <optional>
+
+#include "train/model/autocast_guard.h"
 
 namespace studio::train {
 
@@ -16,9 +21,7 @@ public:
     AutocastScope& operator=(const AutocastScope&) = delete;
 
 private:
-    bool m_active = false;
-    bool m_prevEnabled = false;
-    c10::ScalarType m_prevDtype = c10::ScalarType::Float;
+    std::optional<AutocastGuard> m_guard;
 };
 
 }  // namespace studio::train

@@ -187,6 +187,23 @@ STUDIO_INLINE void deinterleave4(const float* in, V16f* out) {
 #undef STUDIO_HIGH
 }
 
+// Reduces the lanes of a vector (16, 8 or 4 lanes of 32 bits) with `op`, which takes two vectors or
+// two scalars: halves combined down to four lanes, then those four.
+template <class V, class Op>
+STUDIO_INLINE auto reduceLanes(const V& x, Op op) {
+    constexpr int n = static_cast<int>(sizeof(V) / 4);
+    if constexpr (n == 16)
+        return reduceLanes(op(__builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7),
+                              __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15)),
+                           op);
+    else if constexpr (n == 8)
+        return reduceLanes(
+            op(__builtin_shufflevector(x, x, 0, 1, 2, 3), __builtin_shufflevector(x, x, 4, 5, 6, 7)),
+            op);
+    else
+        return op(op(x[0], x[1]), op(x[2], x[3]));
+}
+
 volatile float kOpaqueZero = 0.0f;  // read once per kernel call (see fusedCostImpl)
 
 int padded(int n, int to = 8) {
@@ -322,19 +339,17 @@ STUDIO_INLINE void fusedCostImpl(const float* logits, const float* boxes, int ro
                 track(col < rowsV ? c : splat<VF>(__builtin_inff()), c);
         }
         if (rowMins) {
-            float best = low[0];
-            bool allFinite = true;
-            for (int k = 0; k < kN; ++k) {
-                best = low[k] < best ? low[k] : best;
-                allFinite = allFinite && nonFinite[k] == 0.0f;
-            }
-            int count = 0, column = -1;
-            for (int k = 0; k < kN; ++k) {
-                if (low[k] == best) {
-                    count += lowCount[k];
-                    column = lowAt[k];
-                }
-            }
+            // Across the lanes: the lowest value, how many columns reach it (lanes at the lowest
+            // hold >= 1 each, so with a count of 1 one lane holds it and the maximum of their
+            // columns is its column) and whether any lane saw a non-finite entry.
+            const auto minOf = [](auto a, auto b) STUDIO_INLINE_LAMBDA { return a < b ? a : b; };
+            const auto maxOf = [](auto a, auto b) STUDIO_INLINE_LAMBDA { return a > b ? a : b; };
+            const auto sumOf = [](auto a, auto b) STUDIO_INLINE_LAMBDA { return a + b; };
+            const float best = reduceLanes(low, minOf);
+            const VI atBest = low == best;
+            const int count = reduceLanes(atBest ? lowCount : VI{}, sumOf);
+            const int column = reduceLanes(atBest ? lowAt : VI{} - 1, maxOf);
+            const bool allFinite = reduceLanes(VI(nonFinite != 0.0f), minOf) == 0;
             rowMins[t].value = best;
             rowMins[t].column = allFinite && count == 1 ? column : -1;
             rowMins[t].finite = allFinite;

@@ -1,6 +1,7 @@
 #include "train/loss/hungarian_matcher.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: ATen.h no longer brings it in 2.x
 
 #include <algorithm>
 #include <atomic>

@@ -1,5 +1,6 @@
 // The matcher's reference path: the Python algorithm restated, sequential and unoptimised.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: ATen.h no longer brings it in 2.x
 
 #include "train/loss/hungarian_matcher.h"
 #include "train/loss/lsap.h"

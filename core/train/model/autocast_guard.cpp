@@ -34,6 +34,8 @@ AutocastGuard::AutocastGuard(c10::DeviceType device, bool enabled, c10::ScalarTy
     at::autocast::increment_nesting();
 }
 
+bool AutocastGuard::active(c10::DeviceType device) { return isEnabled(device); }
+
 AutocastGuard::~AutocastGuard() {
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
     setEnabled(m_device, m_prevEnabled);

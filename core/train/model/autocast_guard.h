@@ -13,6 +13,8 @@ public:
     AutocastGuard(c10::DeviceType device, bool enabled, c10::ScalarType dtype = c10::kBFloat16);
     ~AutocastGuard();
     AutocastGuard(const AutocastGuard&) = delete;
+    /// Whether autocast is on for `device` in this thread now.
+    static bool active(c10::DeviceType device);
     AutocastGuard& operator=(const AutocastGuard&) = delete;
 
 private:
