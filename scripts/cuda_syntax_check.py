@@ -16,10 +16,14 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
 MACROS = re.compile(r"\b(STUDIO_TORCH_CUDA|USE_C10D_NCCL|STUDIO_HAVE_NCCL|STUDIO_CUDA_KERNELS)\b")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 DEFINES = ["-DSTUDIO_TORCH_CUDA=1", "-DUSE_C10D_NCCL=1", "-DSTUDIO_HAVE_NCCL=1", "-DSTUDIO_CUDA_KERNELS=1"]
+# Headers a CUDA build of LibTorch generates and a CPU build does not install: stand-ins with a CUDA build's
+# content, searched after every real include folder.
+GENERATED = {"c10/cuda/impl/cuda_cmake_macros.h": "#pragma once\n#define C10_CUDA_BUILD_SHARED_LIBS\n"}
 
 
 def project_header(name, source, root):
@@ -50,7 +54,7 @@ def uses_cuda_paths(source, root, seen=None):
     return False
 
 
-def syntax_command(entry, cuda):
+def syntax_command(entry, cuda, standins):
     args = entry.get("arguments") or shlex.split(entry["command"])
     out, skip = [], False
     for a in args:
@@ -64,7 +68,8 @@ def syntax_command(entry, cuda):
             continue
         out.append(a)
     # The defines go before the source (the last argument); the toolkit's headers after the project's.
-    return out[:-1] + DEFINES + ["-isystem", os.path.join(cuda, "include"), "-fsyntax-only", out[-1]]
+    return out[:-1] + DEFINES + ["-isystem", os.path.join(cuda, "include"), "-idirafter", standins,
+                                 "-fsyntax-only", out[-1]]
 
 
 def main():
@@ -85,9 +90,15 @@ def main():
         print("cuda_syntax_check: no source uses the CUDA paths (wrong compile_commands.json?)", file=sys.stderr)
         return 2
 
+    standins = tempfile.mkdtemp(prefix="cuda-standins-")
+    for name, text in GENERATED.items():
+        os.makedirs(os.path.dirname(os.path.join(standins, name)), exist_ok=True)
+        with open(os.path.join(standins, name), "w") as f:
+            f.write(text)
+
     def check(item):
         src, e = item
-        r = subprocess.run(syntax_command(e, cuda), cwd=e["directory"], capture_output=True, text=True)
+        r = subprocess.run(syntax_command(e, cuda, standins), cwd=e["directory"], capture_output=True, text=True)
         return src, r.returncode, r.stderr
 
     failed = 0

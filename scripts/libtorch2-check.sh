@@ -9,8 +9,9 @@
 #     --no-cuda-syntax   skip the CUDA-path syntax check (below)
 #     --shell    open a shell in the chroot, with the source mounted, instead
 # Needs root and deb.debian.org. The chroot is made once (debootstrap + apt, ~3 min) under $ROOT (default
-# /var/cache/rfdetr-studio/<suite>) and kept; the build folder is $ROOT/build (incremental; the first build takes
-# ~40 min on 2 cores). The source tree is bind-mounted read-write at /src (the build writes nothing there).
+# /var/cache/rfdetr-studio/<suite>) and kept; the build folder is $ROOT/sys$BUILD (incremental; the first build takes
+# ~30 min on 2 cores). The source tree is bind-mounted at its own path, so paths in errors are the ones here (the
+# build writes nothing there). Environment: ROOT, BUILD (the build folder inside the chroot, /build), JOBS.
 # Steps, each logged to $ROOT/out (summary.txt is the verdict):
 #   1. configure (-DSTUDIO_BUILD_GUI=OFF -DSTUDIO_GPU_TESTS=ON; qt6-base-dev is installed for Qt Test only) and
 #      build with -k 0, so one call lists every failing file;
@@ -38,6 +39,7 @@ case "$SUITE" in
 esac
 [ "$(id -u)" -eq 0 ] || { echo "libtorch2-check: needs root (debootstrap, chroot, mount); run it with sudo" >&2; exit 2; }
 ROOT=${ROOT:-/var/cache/rfdetr-studio/$SUITE}
+BUILD=${BUILD:-/build}
 OUT=$ROOT/out
 JOBS=${JOBS:-$(nproc)}
 T0=$(date +%s)
@@ -77,7 +79,7 @@ mnt() {  # mnt <source|fstype> <target> [options...]
 mnt proc "$SYS/proc" -t proc
 mnt /dev "$SYS/dev" --rbind
 mnt /sys "$SYS/sys" --bind
-mnt "$here" "$SYS/src" --bind
+mnt "$here" "$SYS$here" --bind
 [ -d /usr/local/cuda/include ] && mnt /usr/local/cuda "$SYS/opt/cuda" --bind -o ro
 cp /etc/resolv.conf "$SYS/etc/resolv.conf" 2>/dev/null
 in_root() { chroot "$SYS" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"; }
@@ -89,36 +91,35 @@ if [ "$installed" -ne ${#PACKAGES[@]} ]; then
     > "$ROOT/apt.log" 2>&1 || { echo "libtorch2-check: apt-get failed in the chroot, see $ROOT/apt.log" >&2; exit 1; }
 fi
 if [ $SHELL_ONLY -eq 1 ]; then
-  chroot "$SYS" bash -c "cd /src && exec bash -i"
+  chroot "$SYS" bash -c "cd '$here' && exec bash -i"
   exit $?
 fi
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 log "suite $SUITE: LibTorch $(in_root dpkg-query -W -f='${Version}' libtorch-dev), $(in_root g++ --version | head -1), C++$STD"
 log "configure"
-in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTUDIO_BUILD_GUI=OFF -DSTUDIO_GPU_TESTS=ON \
+in_root cmake -S "$here" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTUDIO_BUILD_GUI=OFF -DSTUDIO_GPU_TESTS=ON \
   -DCMAKE_CXX_STANDARD=$STD -DCMAKE_EXPORT_COMPILE_COMMANDS=ON > "$OUT/configure.log" 2>&1
 rc=$?
 grep -E "^-- studio:" "$OUT/configure.log" | tee -a "$OUT/summary.txt" >&2
 [ $rc -ne 0 ] && { log "configure FAILED (rc=$rc), see $OUT/configure.log"; tail -30 "$OUT/configure.log" >&2; exit 1; }
-# The chroot's /build is $SYS/build here.
 log "build ($JOBS jobs, -k 0)"
-in_root cmake --build /build -j "$JOBS" -- -k 0 > "$OUT/build.log" 2>&1
+in_root cmake --build "$BUILD" -j "$JOBS" -- -k 0 > "$OUT/build.log" 2>&1
 build_rc=$?
 if [ $build_rc -ne 0 ]; then
   log "build FAILED: $(grep -c '^FAILED: ' "$OUT/build.log") targets; first errors (all in $OUT/build.log):"
   grep -E "^FAILED: |error:|undefined reference" "$OUT/build.log" | head -60 | tee -a "$OUT/summary.txt" >&2
 else
-  log "build ok: $(in_root /build/app/train/rfdetr-train --version 2>&1 | head -1)"
+  log "build ok: $(in_root "$BUILD/app/train/rfdetr-train" --version 2>&1 | head -1)"
 fi
 
 status=$build_rc
 if [ $TESTS -eq 1 ] && [ $build_rc -eq 0 ]; then
   log "ctest -LE gpu"
-  in_root bash -c "cd /build && ctest -LE gpu -j $JOBS --output-on-failure" > "$OUT/ctest.log" 2>&1 || status=1
+  in_root bash -c "cd '$BUILD' && ctest -LE gpu -j $JOBS --output-on-failure" > "$OUT/ctest.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|\*\*\*|Failed|Timeout" "$OUT/ctest.log" | tail -20 | tee -a "$OUT/summary.txt" >&2
   log "gpu tests on the CPU (STUDIO_GPU_TEST_ON_CPU=1)"
-  in_root bash -c "cd /build && STUDIO_GPU_TEST_ON_CPU=1 ctest -L gpu --output-on-failure" > "$OUT/ctest_gpu_on_cpu.log" 2>&1 \
+  in_root bash -c "cd '$BUILD' && STUDIO_GPU_TEST_ON_CPU=1 ctest -L gpu --output-on-failure" > "$OUT/ctest_gpu_on_cpu.log" 2>&1 \
     || status=1
   grep -E "tests passed|tests failed|\*\*\*|Failed|Timeout" "$OUT/ctest_gpu_on_cpu.log" | tail -12 | tee -a "$OUT/summary.txt" >&2
 fi
@@ -127,8 +128,8 @@ if [ $CUDA_SYNTAX -eq 1 ]; then
   if [ ! -f "$SYS/opt/cuda/include/cuda_runtime.h" ]; then
     log "CUDA syntax check skipped: no CUDA toolkit at /usr/local/cuda"
   else
-    log "CUDA-path syntax check (LibTorch $SUITE headers + CUDA $(sed -n 's/.*\"version\" *: *\"\([0-9.]*\)\".*/\1/p' /usr/local/cuda/version.json 2>/dev/null | head -1))"
-    in_root python3 /src/scripts/cuda_syntax_check.py /build/compile_commands.json /src /opt/cuda \
+    log "CUDA-path syntax check (LibTorch $SUITE headers + CUDA $(/usr/local/cuda/bin/nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p'))"
+    in_root python3 "$here/scripts/cuda_syntax_check.py" "$BUILD/compile_commands.json" "$here" /opt/cuda \
       > "$OUT/cuda_syntax.log" 2>&1 || status=1
     tail -25 "$OUT/cuda_syntax.log" | tee -a "$OUT/summary.txt" >&2
   fi
