@@ -57,7 +57,11 @@ if [ ! -x "$ROOT/sys/bin/bash" ]; then
     || { echo "libtorch2-check: cannot install debootstrap (apt-get install debootstrap)" >&2; exit 1; }
   rm -rf "$ROOT/sys.partial"
   echo "[libtorch2-check] debootstrap $SUITE into $ROOT/sys" >&2
+  # An older debootstrap has no script for a newer suite: the sid script bootstraps any of them.
+  script=/usr/share/debootstrap/scripts/$SUITE
+  [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
   debootstrap --variant=minbase --include=ca-certificates "$SUITE" "$ROOT/sys.partial" http://deb.debian.org/debian \
+    "$script" \
     > "$ROOT/debootstrap.log" 2>&1 || { echo "libtorch2-check: debootstrap failed, see $ROOT/debootstrap.log" >&2; exit 1; }
   mv "$ROOT/sys.partial" "$ROOT/sys"
 fi
@@ -86,8 +90,9 @@ in_root() { chroot "$SYS" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bi
 
 installed=$(in_root dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null | grep -c "ok installed")
 if [ "$installed" -ne ${#PACKAGES[@]} ]; then
+  # Valid-Until is not checked: a mirror's copy of testing can carry an expired Release file (seen here).
   echo "[libtorch2-check] installing packages into the $SUITE chroot" >&2
-  in_root bash -c "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends ${PACKAGES[*]}" \
+  in_root bash -c "export DEBIAN_FRONTEND=noninteractive; apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q --no-install-recommends ${PACKAGES[*]}" \
     > "$ROOT/apt.log" 2>&1 || { echo "libtorch2-check: apt-get failed in the chroot, see $ROOT/apt.log" >&2; exit 1; }
 fi
 if [ $SHELL_ONLY -eq 1 ]; then
