@@ -210,6 +210,7 @@ private slots:
     // ranks agree bit for bit, and the "has a gradient" mask stays exact. A backend that cannot sum the
     // precision (Gloo in LibTorch 1.13: no bf16) is refused when the group forms, naming the flag.
     void compressedGradientsStayCloseAndTheRanksAgree() {
+        int refused = 0;
         for (const GradCompression c : {GradCompression::Fp16, GradCompression::Bf16}) {
             ProcessGroupOptions o;
             o.bucketBytes = 256;  // several buckets
@@ -244,10 +245,13 @@ private slots:
                 unusedDefined[r] = params[2].grad().defined();
             }, o);
             if (!errors[0].empty()) {  // this LibTorch's Gloo cannot sum the precision: refused up front
-                QVERIFY2(c == GradCompression::Bf16, errors[0].c_str());
-                QVERIFY2(has(errors[0], "--grad-compression bf16") && has(errors[0], "gloo"), errors[0].c_str());
+                // (1.13's Gloo has no bf16 sum, Debian's 2.14 no fp16 sum.)
+                const std::string flag = std::string("--grad-compression ") + nameOf(c);
+                QVERIFY2(has(errors[0], flag) && has(errors[0], "gloo") && has(errors[0], "cannot all-reduce"),
+                         errors[0].c_str());
                 QCOMPARE(errors[1].empty(), false);
-                qInfo("bf16 compression refused by this Gloo: %s", errors[0].c_str());
+                qInfo("%s compression refused by this Gloo: %s", nameOf(c), errors[0].c_str());
+                ++refused;
                 continue;
             }
             QVERIFY2(errors[1].empty(), errors[1].c_str());
@@ -267,6 +271,7 @@ private slots:
             }
             QVERIFY(rounded);  // the sum really travelled in half precision
         }
+        if (refused == 2) QSKIP("this Gloo sums neither fp16 nor bf16: only the refusals were checked");
     }
 
     void initialParametersComeFromRankZero() {

@@ -235,19 +235,31 @@ struct ProcessGroupDist::Impl {
     /// precision (every rank has the same options, so every rank fails the same way, locally).
     void checkCompression() {
         if (options.gradCompression == GradCompression::None) return;
-        const at::ScalarType t = options.gradCompression == GradCompression::Bf16 ? at::kBFloat16 : at::kHalf;
-        try {
-            std::vector<at::Tensor> one{at::ones({2}, on(t))};
-            c10d::AllreduceOptions o;
-            pg->allreduce(one, o)->wait();
-        } catch (const std::exception& e) {
-            throw DistInitError(std::string("--grad-compression ") + nameOf(options.gradCompression) + ": " + backend +
-                                    " in this LibTorch (" + TORCH_VERSION + ") cannot all-reduce " +
-                                    c10::toString(t) + " tensors (" + firstLine(e.what()) + ")",
-                                options.gradCompression == GradCompression::Bf16
-                                    ? "use --grad-compression fp16, or none (exact fp32)"
-                                    : "use --grad-compression none (exact fp32)");
-        }
+        const bool bf16 = options.gradCompression == GradCompression::Bf16;
+        // Whether the backend sums a precision: "" or why not. The refusal is the backend's local type check,
+        // the same on every rank, so all ranks take the same path through these collectives.
+        const auto refusal = [&](at::ScalarType t) -> std::string {
+            try {
+                std::vector<at::Tensor> one{at::ones({2}, on(t))};
+                c10d::AllreduceOptions o;
+                pg->allreduce(one, o)->wait();
+                return "";
+            } catch (const std::exception& e) {
+                return firstLine(e.what());
+            }
+        };
+        const at::ScalarType t = bf16 ? at::kBFloat16 : at::kHalf;
+        const std::string why = refusal(t);
+        if (why.empty()) return;
+        // Gloo sums fp16 but not bf16 in LibTorch 1.13, and bf16 but not fp16 in Debian's 2.14: offer the other
+        // precision only where it works.
+        const char* other = bf16 ? "fp16" : "bf16";
+        const bool otherWorks = refusal(bf16 ? at::kHalf : at::kBFloat16).empty();
+        throw DistInitError(std::string("--grad-compression ") + nameOf(options.gradCompression) + ": " + backend +
+                                " in this LibTorch (" + TORCH_VERSION + ") cannot all-reduce " + c10::toString(t) +
+                                " tensors (" + why + ")",
+                            otherWorks ? std::string("use --grad-compression ") + other + ", or none (exact fp32)"
+                                       : std::string("use --grad-compression none (exact fp32)"));
     }
 };
 
