@@ -245,7 +245,7 @@ private slots:
                 unusedDefined[r] = params[2].grad().defined();
             }, o);
             if (!errors[0].empty()) {  // this LibTorch's Gloo cannot sum the precision: refused up front
-                // (1.13's Gloo has no bf16 sum, Debian's 2.14 no fp16 sum.)
+                // (1.13's Gloo has no bf16 sum, Debian's 2.14 neither.)
                 const std::string flag = std::string("--grad-compression ") + nameOf(c);
                 QVERIFY2(has(errors[0], flag) && has(errors[0], "gloo") && has(errors[0], "cannot all-reduce"),
                          errors[0].c_str());

@@ -368,7 +368,8 @@ std::vector<ConfigField> buildFields() {
     v.push_back(adv(enumField(field("grad_compression", "--grad-compression", "", gRun,
                                     "Precision of the gradient all-reduce between processes: none (fp32, exact), "
                                     "bf16 or fp16 (half the bytes, for slow links between nodes; fp16 is scaled by "
-                                    "1/world first). LibTorch 1.13's Gloo (CPU ranks) has no bf16: use fp16 there.",
+                                    "1/world first). Gloo (CPU ranks) may sum one of them or neither (LibTorch 1.13: fp16 "
+                                    "only); a precision it cannot sum is refused when the ranks meet.",
                                     "bf16"),
                               {"none", "bf16", "fp16"}, &RunConfig::gradCompression, nameOf, parseGradCompression,
                               "is not a gradient precision (choose none, bf16 or fp16)")));
