@@ -251,8 +251,8 @@ struct ProcessGroupDist::Impl {
         const at::ScalarType t = bf16 ? at::kBFloat16 : at::kHalf;
         const std::string why = refusal(t);
         if (why.empty()) return;
-        // Gloo sums fp16 but not bf16 in LibTorch 1.13, bf16 in Debian's 2.6, neither in Debian's 2.14: offer
-        // the other precision only where it works.
+        // Gloo sums fp16 only in LibTorch 1.13, both in Debian's 2.6, neither in Debian's 2.14: offer the other
+        // precision only where it works.
         const char* other = bf16 ? "fp16" : "bf16";
         const bool otherWorks = refusal(bf16 ? at::kHalf : at::kBFloat16).empty();
         throw DistInitError(std::string("--grad-compression ") + nameOf(options.gradCompression) + ": " + backend +
