@@ -94,6 +94,9 @@ int launchWorkers(const RunConfig& cfg, const RankContext& node, const std::vect
               << (spec.node.masterPort > 0 ? std::to_string(spec.node.masterPort) : std::string("free port"))
               << ")\n";
     const LaunchResult r = runLauncher(spec);
+    // A worker refusing its input (a bad value, a busy port, a precision the backend cannot sum) refuses it on
+    // every rank: the launcher exits as a single process would, 2, so scripts tell "fix the input" from "failed".
+    if (r.exitCode == 1 && r.failedStatus == kExitUsage) return kExitUsage;
     return r.exitCode;
 }
 

@@ -243,10 +243,19 @@ int trainFromConfig(const RunConfig& cfg, const Provenance& /*provenance*/, cons
         publishFailure({kExitUsage, "dist", e.what(), e.hint()}, rank);
         return kExitUsage;
     } catch (const SetupError& e) {
-        std::cerr << "rfdetr-train: " << e.what() << "; nothing was trained.\n" << formatProblems(e.problems());
+        // One line per problem: the first in the error (its fix as the hint), any others after it.
         std::string message = e.what();
-        if (!e.problems().empty()) message += ": " + e.problems().front().toString();
-        publishFailure({kExitUsage, "config", message, e.problems().empty() ? "" : e.problems().front().fix}, rank);
+        std::string hint;
+        if (!e.problems().empty()) {
+            Problem first = e.problems().front();
+            hint = first.fix;
+            first.fix.clear();
+            message += ": " + first.toString();
+        }
+        message += " (nothing was trained)";
+        publishFailure({kExitUsage, "config", message, hint}, rank);
+        if (e.problems().size() > 1)
+            std::cerr << formatProblems(std::vector<Problem>(e.problems().begin() + 1, e.problems().end()));
         return kExitUsage;
     } catch (const RunLockedError& e) {
         publishFailure({kExitUsage, "locked", e.what(), ""}, rank);
