@@ -124,6 +124,10 @@ private slots:
         QVERIFY(!hasErrors(validateRunConfig(c, {}, ctx(ValidationPurpose::Train, 2, /*cuda=*/true))));
         auto cpuBuild = validateRunConfig(c, {}, ctx(ValidationPurpose::Train, 2, /*cuda=*/false));
         QVERIFY(find(cpuBuild, "device")->message.find("without CUDA") != std::string::npos);
+        // A CPU build is not fixed by looking at nvidia-smi: the fix names a CUDA build.
+        QVERIFY(find(cpuBuild, "device")->fix.find("CUDA LibTorch") != std::string::npos);
+        auto noGpu = validateRunConfig(c, {}, ctx(ValidationPurpose::Train, 0, /*cuda=*/true));
+        QVERIFY(find(noGpu, "device")->fix.find("nvidia-smi") != std::string::npos);
     }
     void rangesOfTheRecipe() {
         RunConfig c = valid();

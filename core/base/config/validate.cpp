@@ -197,7 +197,9 @@ std::vector<Problem> validateRunConfig(const RunConfig& cfg, const Provenance& p
         };
         if (wantsCuda && noGpu)
             report("device", "cuda", "asks for CUDA but " + why,
-                   "check nvidia-smi and CUDA_VISIBLE_DEVICES, or train on the CPU with --device cpu");
+                   ctx.cudaBuild ? "check nvidia-smi and CUDA_VISIBLE_DEVICES, or train on the CPU with --device cpu"
+                                 : "build rfdetr-train against a CUDA LibTorch (README, \"Training on GPUs\"), or "
+                                   "train on the CPU with --device cpu");
         else if (gpusWanted > 1 && cfg.nprocPerNode == 0 && cfg.device != DeviceKind::Cpu &&
                  gpusWanted > (noGpu ? 0 : ctx.gpusAvailable))
             report("num_gpus", std::to_string(gpusWanted), "asks for more GPUs than present: " + why,

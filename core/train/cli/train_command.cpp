@@ -19,13 +19,16 @@ namespace {
 ValidationContext hardwareContext(ValidationPurpose purpose) {
     ValidationContext ctx;
     ctx.purpose = purpose;
-    ctx.cudaBuild = torch::cuda::is_available();
-    if (ctx.cudaBuild) {
-        ctx.gpusAvailable = static_cast<int>(torch::cuda::device_count());
-    } else {
-        // A CPU build can still see GPUs through NVML; the message then says the build lacks CUDA.
-        ctx.gpusAvailable = Nvml::instance().available() ? Nvml::instance().deviceCount() : 0;
-    }
+#ifdef STUDIO_TORCH_CUDA
+    // Built with CUDA: whether a GPU is usable is a property of the machine, not of the build
+    // (torch::cuda::is_available() is false on a CUDA build without a GPU or driver).
+    ctx.cudaBuild = true;
+    ctx.gpusAvailable = static_cast<int>(torch::cuda::device_count());
+#else
+    // A CPU build can still see GPUs through NVML; the message then says the build lacks CUDA.
+    ctx.cudaBuild = false;
+    ctx.gpusAvailable = Nvml::instance().available() ? Nvml::instance().deviceCount() : 0;
+#endif
     return ctx;
 }
 

@@ -16,6 +16,7 @@
 #ifdef STUDIO_CUDA_KERNELS
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace studio::train {
@@ -82,8 +83,13 @@ CUstream_st* currentStream(const at::Tensor& t) {
 }
 
 void throwIfFailed(int code, const char* what) {
-    if (code != 0)
-        throw std::runtime_error(std::string("MSDeformAttn CUDA ") + what + " kernel failed: " + msdaErrorString(code));
+    if (code == 0) return;
+    std::string message = std::string("MSDeformAttn CUDA ") + what + " kernel failed: " + msdaErrorString(code);
+    if (code == cudaErrorNoKernelImageForDevice || code == cudaErrorInvalidDeviceFunction)
+        message += std::string(" (this GPU's architecture is not among the kernels' ") + msdaCompiledArchitectures() +
+                   "; rebuild with -DCMAKE_CUDA_ARCHITECTURES=<its compute capability, e.g. 89> or set "
+                   "STUDIO_MODEL_KERNELS=reference)";
+    throw std::runtime_error(message);
 }
 #endif
 

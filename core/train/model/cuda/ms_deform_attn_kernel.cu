@@ -48,6 +48,22 @@ struct ValueIo<__half> {
     static __device__ __forceinline__ __half store(float a) { return __float2half_rn(a); }
 };
 
+// atomicAdd in the accumulation type. Double-precision atomicAdd exists from sm_60 on; older targets (a
+// TORCH_CUDA_ARCH_LIST reaching down to sm_50) get the compare-and-swap loop of the CUDA programming guide.
+__device__ __forceinline__ void atomicAddAcc(float* address, float v) { atomicAdd(address, v); }
+__device__ __forceinline__ void atomicAddAcc(double* address, double v) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 600
+    auto* bits = reinterpret_cast<unsigned long long*>(address);
+    unsigned long long old = *bits, assumed;
+    do {
+        assumed = old;
+        old = atomicCAS(bits, assumed, __double_as_longlong(v + __longlong_as_double(static_cast<long long>(assumed))));
+    } while (assumed != old);
+#else
+    atomicAdd(address, v);
+#endif
+}
+
 // Coordinates of one thread: item n = ((b * queries + q) * heads + m) * channels + c.
 template <typename Index>
 struct ChannelItem {
@@ -108,7 +124,7 @@ __global__ void __launch_bounds__(kThreads)
 
     auto load = [&](int64_t row) { return ValueIo<T>::load(value[base + row * rowStride]); };
     auto scatter = [&](int64_t row, Acc v) {
-        if (active) atomicAdd(gradValue + base + row * rowStride, v);
+        if (active) atomicAddAcc(gradValue + base + row * rowStride, v);
     };
     auto emit = [&](int64_t k, Acc ga, Acc gx, Acc gy) {
         for (int offset = reduceWidth >> 1; offset > 0; offset >>= 1) {
@@ -123,9 +139,9 @@ __global__ void __launch_bounds__(kThreads)
             gradLoc[2 * s] = gx;
             gradLoc[2 * s + 1] = gy;
         } else {
-            atomicAdd(gradAttn + s, ga);
-            atomicAdd(gradLoc + 2 * s, gx);
-            atomicAdd(gradLoc + 2 * s + 1, gy);
+            atomicAddAcc(gradAttn + s, ga);
+            atomicAddAcc(gradLoc + 2 * s, gx);
+            atomicAddAcc(gradLoc + 2 * s + 1, gy);
         }
     };
     msdaBackwardChannel<Acc>(g, locHead, attnHead, go, load, scatter, emit);
