@@ -131,7 +131,8 @@ if [ "$installed" -ne ${#PACKAGES[@]} ]; then
   in_root bash -c "export DEBIAN_FRONTEND=noninteractive; apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q --no-install-recommends ${PACKAGES[*]}" \
     > "$ROOT/apt.log" 2>&1 || { echo "libtorch2-check: apt-get failed in the chroot, see $ROOT/apt.log" >&2; exit 1; }
 fi
-if [ $CUDA_BUILD -eq 1 ] && [ ! -e "$SYS/usr/lib/x86_64-linux-gnu/libcudnn.so.9" ]; then
+if [ $CUDA_BUILD -eq 1 ] && in_root dpkg-query -W -f='${Version}' nvidia-cudnn 2>/dev/null | grep -q stub \
+  && [ ! -e "$SYS/usr/lib/x86_64-linux-gnu/libcudnn.so.9" ]; then
   # The stand-in's library: every cuDNN entry point LibTorch links, each failing with
   # CUDNN_STATUS_NOT_INITIALIZED, under cuDNN's symbol version. LibTorch calls none of them without a GPU.
   lib=/usr/lib/x86_64-linux-gnu
