@@ -105,7 +105,13 @@ int main(int argc, char** argv) {
     studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     Options o = parse(argc, argv);
-    const c10::Device device = resolveDevice(o.device);
+    c10::Device device(c10::kCPU);
+    try {
+        device = resolveDevice(o.device);
+    } catch (const std::exception& e) {  // e.g. --device cuda without a GPU: a line, not an abort
+        std::fprintf(stderr, "bench_model_forward: %s\n", e.what());
+        return 1;
+    }
     const bool cuda = device.is_cuda();
     if (!o.batch) o.batch = cuda ? 8 : 1;
     if (!o.iters) o.iters = cuda ? 10 : 2;

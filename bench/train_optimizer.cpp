@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
     const bool cuda = argc > 2 && std::strcmp(argv[2], "cuda") == 0;
+    if (cuda && !torch::cuda::is_available()) {
+        std::fprintf(stderr, "bench_optimizer: cuda asked for, but this build or machine has no CUDA GPU\n");
+        return 1;
+    }
     const at::Device device = cuda ? at::Device(at::kCUDA) : at::Device(at::kCPU);
     RFDetr model(ModelConfig::forSize(ModelSize::Small));
     RFDetr emaModel(ModelConfig::forSize(ModelSize::Small));

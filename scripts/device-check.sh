@@ -3,6 +3,7 @@
 # the benchmarks, in one call. Writes logs and a summary table to ${OUT:-./device-out}.
 #   scripts/device-check.sh [--quick]      --quick: build + GPU tests only, no benchmarks
 # The benchmarks end with bench_step (small/medium/large, batch 16): its table is train_step_table.md.
+# Exit status: 0 when the build and every GPU test passed (the benchmarks report their own rc in their logs).
 # Environment: PY (python with torch; default /opt/torch/.venv/bin/python3, then python3), JOBS, BUDGET_S,
 # BENCH_TIMEOUT (s per benchmark, 180), TRAIN_STEP_TIMEOUT (s for bench_step, 420).
 set -uo pipefail
@@ -48,6 +49,8 @@ log "torch $TORCH_VERSION at $TORCH_PREFIX; nvcc=$NVCC; nccl=$NCCL_INC; $(nvidia
 # stb is not installed there: scripts/device-prepare.sh unpacks it into .device/stb here, and the device call
 # carries it (run with carry [".device"]). Checked now: a failed configure wastes the GPU session.
 EXTRA=()
+# An empty -DNCCL_INCLUDE_DIR would stop CMake's own search for nccl.h (a system NCCL): pass it only when found.
+[ -n "$NCCL_INC" ] && EXTRA+=(-DNCCL_INCLUDE_DIR="$NCCL_INC")
 if [ -f "$here/.device/stb/usr/include/stb/stb_image_resize.h" ]; then
   EXTRA+=(-DSTB_INCLUDE_DIR="$here/.device/stb/usr/include/stb")
 elif [ ! -f /usr/include/stb/stb_image_resize.h ]; then
@@ -61,7 +64,7 @@ BUILD=${BUILD:-$here/build-gpu}
 log "configure ($BUILD)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTUDIO_BUILD_GUI=OFF -DSTUDIO_GPU_TESTS=ON \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX" -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DCUDAToolkit_ROOT="$CUDA_HOME" -DNCCL_INCLUDE_DIR="$NCCL_INC" -DSTUDIO_EXTRA_LIB_DIRS="$TORCH_LIB:$NV_LIBDIRS" \
+  -DCUDAToolkit_ROOT="$CUDA_HOME" -DSTUDIO_EXTRA_LIB_DIRS="$TORCH_LIB:$NV_LIBDIRS" \
   -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -Wno-dev "${EXTRA[@]}" > "$OUT/configure.log" 2>&1
 rc=$?
 grep -E "^-- studio:" "$OUT/configure.log" | tee -a "$OUT/summary.txt" >&2
@@ -82,6 +85,7 @@ ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout 600 > "$OUT/gpu-t
 rc=$?
 grep -E "Test +#|tests passed|FAILED" "$OUT/gpu-tests.log" | tee -a "$OUT/summary.txt"
 [ $rc -ne 0 ] && tail -60 "$OUT/gpu-tests.log"
+status=$(( rc == 0 ? 0 : 1 ))  # the exit status: the GPU tests' (the benchmarks below run either way and report their own rc)
 
 if [ $QUICK -eq 0 ]; then
   # The benchmarks that use the GPU, each with its own arguments (the others are CPU-only: coco, hub, pipeline, dist).
@@ -108,4 +112,5 @@ if [ $QUICK -eq 0 ]; then
     cat "$OUT/train_step_table.md" | tee -a "$OUT/summary.txt"
   fi
 fi
-log "done"
+log "done: GPU tests $([ "$status" -eq 0 ] && echo passed || echo FAILED)"
+exit "$status"

@@ -1,14 +1,13 @@
-// RF-DETR on CUDA (label gpu; plain executable, the GPU machine has no Qt):
+// RF-DETR on CUDA (label gpu; plain executable, the GPU machine has no Qt; STUDIO_GPU_TEST_ON_CPU=1 runs it on
+// the CPU):
 //  1. the tiny parity model in float32 with TF32 off reproduces tiny_io.pth's eval and train outputs;
 //  2. the same under bf16 autocast: forward + backward finite, backbone close to float32;
 //  3. a medium model at 576 px, batch 2, train mode with bf16 autocast: forward + backward on the GPU.
-#include <cstdio>
 #include <string>
 
 #include <ATen/ATen.h>
-#include <ATen/Context.h>
-#include <torch/cuda.h>
 
+#include "gpu_check.h"
 #include "train/io/pth_file.h"
 #include "train/model/autocast_guard.h"
 #include "train/model/model_weights.h"
@@ -18,12 +17,9 @@ using namespace studio::train;
 
 namespace {
 
-int g_failures = 0;
+gputest::Checks g_checks;
 
-void check(bool ok, const std::string& what) {
-    std::printf("%s: %s\n", ok ? "PASS" : "FAIL", what.c_str());
-    if (!ok) ++g_failures;
-}
+void check(bool ok, const std::string& what) { g_checks.check(ok, what); }
 
 void close(const std::string& what, const at::Tensor& actual, const at::Tensor& expected, double rtol = 1e-4,
            double atol = 1e-5) {
@@ -36,21 +32,17 @@ void close(const std::string& what, const at::Tensor& actual, const at::Tensor& 
 }  // namespace
 
 int main() {
-    if (!torch::cuda::is_available()) {
-        std::printf("SKIP: no CUDA device\n");
-        return 0;
-    }
-    const c10::Device cuda(c10::kCUDA, 0);
-    at::globalContext().setAllowTF32CuBLAS(false);
-    at::globalContext().setAllowTF32CuDNN(false);
+    // A GPU, or the CPU with STUDIO_GPU_TEST_ON_CPU=1; without either the test fails (it has not run).
+    const c10::Device device = gputest::testDevice();
+    g_checks.section("tiny parity model, float32");
     const std::string data = std::string(STUDIO_TEST_DATA_DIR) + "/rfdetr/";
     const PyValue io = readPth(data + "tiny_io.pth").root;
     auto t = [&](const std::string& k) { return io.at(k).asTensor(); };
 
     LoadedModel tiny = buildModelFromCheckpoint(ModelConfig::tinyFixture(), readCheckpointWeights(data + "tiny_model.pth"));
     RFDetr model = tiny.model;
-    model->to(cuda);
-    const at::Tensor images = t("input/images").to(cuda);
+    model->to(device);
+    const at::Tensor images = t("input/images").to(device);
     {
         torch::NoGradGuard noGrad;
         model->eval();
@@ -64,15 +56,16 @@ int main() {
         close("train pred_logits (3 groups)", tr.final.logits, t("train/pred_logits"));
         close("train enc pred_boxes", tr.enc->boxes, t("train/enc_outputs/pred_boxes"));
         model->eval();
-        ModelOutput r96 = model->forward(t("alt_res/96/images").to(cuda));
+        ModelOutput r96 = model->forward(t("alt_res/96/images").to(device));
         close("96 px pred_logits", r96.final.logits, t("alt_res/96/pred_logits"));
     }
+    g_checks.section("tiny model, bf16 autocast");
     {
         model->train();
         ModelTrace trace;
         ModelOutput out;
         {
-            AutocastGuard autocast(c10::kCUDA, true);
+            AutocastGuard autocast(device.type(), true);
             out = model->forward(images, {}, &trace);
         }
         at::Tensor loss = out.final.logits.to(at::kFloat).sum() + out.final.boxes.sum() + out.enc->boxes.sum();
@@ -85,21 +78,21 @@ int main() {
         const double rel = ((trace.projectorOut.to(at::kCPU, at::kFloat) - ref).norm() / ref.norm()).item<double>();
         check(rel < 0.05, "bf16 projector output within 5% of float32 (" + std::to_string(rel) + ")");
     }
+    g_checks.section("medium, 576 px, batch 2, bf16 autocast, forward + backward");
     {
         RFDetr medium(ModelConfig::forSize(ModelSize::Medium, 4));
-        medium->to(cuda);
+        medium->to(device);
         medium->train();
-        const at::Tensor x = at::randn({2, 3, 576, 576}, at::TensorOptions().device(cuda));
+        const at::Tensor x = at::randn({2, 3, 576, 576}, at::TensorOptions().device(device));
         ModelOutput out;
         {
-            AutocastGuard autocast(c10::kCUDA, true);
+            AutocastGuard autocast(device.type(), true);
             out = medium->forward(x);
         }
         check(out.final.logits.size(1) == 3900 && out.groups == 13, "medium train mode: 3900 queries, 13 groups");
         (out.final.logits.to(at::kFloat).sum() + out.final.boxes.sum()).backward();
-        check(medium->classEmbed->weight.grad().defined() && medium->classEmbed->weight.grad().is_cuda(),
-              "medium backward on the GPU");
+        check(medium->classEmbed->weight.grad().defined() && medium->classEmbed->weight.grad().device() == device,
+              "medium backward on the test's device");
     }
-    std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "OK", g_failures);
-    return g_failures ? 1 : 0;
+    return g_checks.finish();
 }
