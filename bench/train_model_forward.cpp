@@ -8,6 +8,7 @@
 // Defaults: CUDA: native resolution, batch 8, 10 iterations; CPU: 256 px, batch 1, 2 iterations.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -21,6 +22,7 @@
 #include "base/runtime/cpu_runtime_env.h"
 #include "bench_args.h"
 #include "train/model/autocast_guard.h"
+#include "bench_device.h"
 #include "train/model/predictor.h"
 #include "train/model/rfdetr.h"
 
@@ -105,13 +107,9 @@ int main(int argc, char** argv) {
     studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     Options o = parse(argc, argv);
-    c10::Device device(c10::kCPU);
-    try {
-        device = resolveDevice(o.device);
-    } catch (const std::exception& e) {  // e.g. --device cuda without a GPU: a line, not an abort
-        std::fprintf(stderr, "bench_model_forward: %s\n", e.what());
-        return 1;
-    }
+    const std::optional<c10::Device> resolved = bench::benchDevice("bench_model_forward", o.device);
+    if (!resolved) return 1;
+    const c10::Device device = *resolved;
     const bool cuda = device.is_cuda();
     if (!o.batch) o.batch = cuda ? 8 : 1;
     if (!o.iters) o.iters = cuda ? 10 : 2;

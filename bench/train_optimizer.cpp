@@ -13,8 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <thread>
 
+#include "bench_device.h"
 #include "train/engine/adamw.h"
 #include "train/engine/grad_clip.h"
 #include "train/engine/model_ema.h"
@@ -44,11 +46,9 @@ int main(int argc, char** argv) {
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
     const bool cuda = argc > 2 && std::strcmp(argv[2], "cuda") == 0;
-    if (cuda && !torch::cuda::is_available()) {
-        std::fprintf(stderr, "bench_optimizer: cuda asked for, but this build or machine has no CUDA GPU\n");
-        return 1;
-    }
-    const at::Device device = cuda ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+    const std::optional<c10::Device> resolved = bench::benchDevice("bench_optimizer", cuda ? "cuda" : "cpu");
+    if (!resolved) return 1;
+    const at::Device device = *resolved;
     RFDetr model(ModelConfig::forSize(ModelSize::Small));
     RFDetr emaModel(ModelConfig::forSize(ModelSize::Small));
     model->to(device);

@@ -17,6 +17,7 @@
 #include <ATen/Parallel.h>
 
 #include <cstdio>
+#include <optional>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -29,6 +30,7 @@
 #include "train/engine/step_parts.h"
 #include "train/loss/set_criterion.h"
 #include "train/model/kernel_path.h"
+#include "bench_device.h"
 #include "train/model/predictor.h"
 #include "train_step_support.h"
 
@@ -159,13 +161,9 @@ int main(int argc, char** argv) {
     studio::applyCpuRuntimeEnv(argv);  // the trainer's CPU math settings (re-executes once when needed)
     if (!std::getenv("OMP_NUM_THREADS")) at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     Options o = parse(argc, argv);
-    c10::Device device(c10::kCPU);
-    try {
-        device = resolveDevice(o.device);
-    } catch (const std::exception& e) {  // e.g. --device cuda without a GPU: a line, not an abort
-        std::fprintf(stderr, "bench_step: %s\n", e.what());
-        return 1;
-    }
+    const std::optional<c10::Device> resolved = bench::benchDevice("bench_step", o.device);
+    if (!resolved) return 1;
+    const c10::Device device = *resolved;
     const bool cuda = device.is_cuda();
     const int batch = o.batch > 0 ? o.batch : (cuda ? 16 : 2);
     const int steps = o.steps >= 1 ? o.steps : (cuda ? 10 : 2);
